@@ -1,0 +1,20 @@
+"""Pages of the reports feature (a placeholder until its issue is done)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+
+from reports import bp
+from symposium.routes import symposium_or_404
+
+
+@bp.route("/symposia/<int:symposium_id>/report")
+def placeholder(symposium_id: int) -> Any:
+    return render_template(
+        "symposium/placeholder.html",
+        symposium=symposium_or_404(symposium_id),
+        feature="Completion report",
+        description="The completion-report figures against the proposal's targets, as a dashboard, PDF, XLSX, CSV and JSON.",
+    )

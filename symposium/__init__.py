@@ -1,0 +1,51 @@
+"""The core of the symposium application: the app factory and what every feature shares."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application, configured from the environment or from ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from symposium import config
+
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    app.config.from_pyfile("settings.py", silent=True)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if app.config["SECRET_KEY"] == "" or app.config["SECRET_KEY"] is None:
+        raise RuntimeError("SECRET_KEY is empty")
+    os.makedirs(app.config["MAIL_FILE_DIR"], exist_ok=True)
+
+    from flask_bootstrap import Bootstrap5
+    from flask_wtf.csrf import CSRFProtect
+
+    from symposium import auth, cli, db, demo, errors, formatting, headers, routes
+
+    db.init_app(app)
+    auth.init_app(app)  # before CSRF, so an anonymous POST is sent to login, not told off
+    CSRFProtect(app)
+    Bootstrap5(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    formatting.init_app(app)
+    cli.init_app(app)
+    demo.init_app(app)
+    app.register_blueprint(routes.bp)
+
+    # Feature packages are imported here only, so the core never depends on them elsewhere.
+    import agenda
+    import registration
+    import reports
+    import surveys
+
+    for feature in (registration, agenda, surveys, reports):
+        app.register_blueprint(feature.bp)
+    return app

@@ -1,0 +1,88 @@
+"""The SQLAlchemy engine and the one session each request (or CLI command) works in.
+
+Views commit once, at the end of the work; services only flush.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; constraint names are stable so migrations can refer to them."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@dataclass
+class Database:
+    engine: sa.Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (``postgresql://``)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers go on while one writer works; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine for ``url`` with the settings this application relies on."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for ``app`` and close the request's session when the request ends."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["symposium.db"] = Database(
+        engine, sessionmaker(engine, expire_on_commit=False)
+    )
+    # A request inside an already pushed app context (tests, CLI) still gets its own session.
+    app.teardown_request(_close_session)
+    app.teardown_appcontext(_close_session)
+
+
+def database(app: Flask | None = None) -> Database:
+    """The engine and session factory of ``app`` (the current app by default)."""
+    return (app or current_app).extensions["symposium.db"]
+
+
+def session() -> Session:
+    """The session of the current request or command, created on first use."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None = None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()  # rolls back whatever was not committed

@@ -1,0 +1,37 @@
+"""Template filters for dates and times, always labelled with their zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+
+from symposium.models import SymposiumDay
+from symposium.services import utc_offset_label
+
+
+def long_date(value: dt.date | None) -> str:
+    """``Tue 28 Mar 2023``."""
+    return value.strftime("%a %-d %b %Y") if value else "—"
+
+
+def day_span(days: list[SymposiumDay]) -> str:
+    """The dates of a symposium's days, e.g. ``Tue 28 Mar 2023, Wed 29 Mar 2023``."""
+    return ", ".join(long_date(day.date) for day in days) if days else "No dates yet"
+
+
+def day_start(day: SymposiumDay) -> str:
+    """``08:00 America/Lima (UTC−05:00) = 13:00 UTC`` for the day's own date."""
+    starts = day.starts_at
+    zone = day.symposium.host_timezone
+    in_utc = starts.astimezone(dt.UTC)
+    utc_note = in_utc.strftime("%H:%M UTC")
+    if in_utc.date() != starts.date():
+        utc_note += in_utc.strftime(" (%a %-d %b)")
+    return f"{starts:%H:%M} {zone} ({utc_offset_label(day.symposium.zone, starts)}) = {utc_note}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(long_date)
+    app.add_template_filter(day_span)
+    app.add_template_filter(day_start)

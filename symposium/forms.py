@@ -1,0 +1,189 @@
+"""Forms of the core: login and the symposium set-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+    URLField,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    URL,
+    ValidationError,
+)
+
+from symposium.services import DayPlan, SymposiumSetup, is_known_timezone
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class DayForm(Form):
+    """One day of the symposium (a sub-form: the CSRF token belongs to the outer form)."""
+
+    date = DateField("Date", validators=[Optional()])
+    start_time = TimeField(
+        "Starts at (host time)", default=dt.time(9, 0), validators=[Optional()]
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _percent(label: str, default: int | None = None) -> IntegerField:
+    return IntegerField(
+        label,
+        default=default,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100, message="Enter a percentage between 0 and 100."),
+        ],
+        render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
+    )
+
+
+def _web_link(form: Form, field: URLField) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Give a web address starting with https://.")
+
+
+class SymposiumForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    project_number = StringField(
+        "Project number",
+        validators=[DataRequired(), Length(max=40)],
+        description="As APEC writes it, e.g. SME 10 2022A.",
+    )
+    forum = StringField(
+        "Sponsoring forum",
+        validators=[DataRequired(), Length(max=200)],
+        description="e.g. Small and Medium Enterprises Working Group (SMEWG).",
+    )
+    po_name = StringField("Project overseer (PO)", validators=[DataRequired(), Length(max=200)])
+    po_email = EmailField(
+        "PO e-mail address",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(check_deliverability=False, message="Enter a valid e-mail address."),
+        ],
+    )
+    host_timezone = StringField(
+        "Host time zone",
+        validators=[DataRequired(), Length(max=64)],
+        description="The IANA name, e.g. America/Lima. Times are entered in this zone.",
+        render_kw={"list": "timezones", "autocomplete": "off", "spellcheck": "false"},
+    )
+    days = FieldList(FormField(DayForm), min_entries=3)
+    platform_name = StringField(
+        "Videoconference platform", default="Zoom", validators=[DataRequired(), Length(max=100)]
+    )
+    platform_url = URLField(
+        "Join link",
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=False, message="Enter a web address."),
+            _web_link,
+        ],
+    )
+    languages = StringField(
+        "Languages",
+        default="English",
+        validators=[DataRequired(), Length(max=300)],
+        description="Separated by commas, e.g. English, Spanish.",
+    )
+    interpretation = StringField(
+        "Interpretation",
+        validators=[Optional(), Length(max=300)],
+        description="e.g. Simultaneous English–Spanish interpretation. Leave empty if none.",
+    )
+    invited_economy_ids = MultiCheckboxField("Invited economies", coerce=int)
+    nomination_deadline = DateField("Nomination deadline", validators=[Optional()])
+    registration_deadline = DateField("Registration deadline", validators=[Optional()])
+    capacity = IntegerField(
+        "Capacity",
+        validators=[Optional(), NumberRange(min=1, message="Capacity must be at least 1.")],
+        description="The most participants the platform takes. Leave empty for no limit.",
+    )
+    target_women_participants_pct = _percent("Women participants (%)", 50)
+    target_women_speakers_pct = _percent("Women speakers / experts (%)", 30)
+    target_attendees = IntegerField(
+        "Number of attendees",
+        validators=[Optional(), NumberRange(min=0, message="Enter a number of people.")],
+    )
+    target_knowledge_pct = _percent("Participants reporting increased knowledge (%)", 60)
+    target_collaboration_pct = _percent(
+        "Participants identifying collaboration opportunities (%)", 60
+    )
+    target_women_or_youth_pct = _percent("Women and/or youth (under 35) (%)")
+
+    def validate_host_timezone(self, field: StringField) -> None:
+        field.data = (field.data or "").strip()
+        if not is_known_timezone(field.data):
+            raise ValidationError(
+                f"“{field.data}” is not an IANA time zone; use a name such as America/Lima."
+            )
+
+    def validate_days(self, field: FieldList) -> None:
+        given = [entry for entry in field.entries if entry.form.date.data]
+        if len(given) > 3:
+            raise ValidationError(
+                f"A symposium has 2 or 3 days; {len(given)} dates were given. "
+                "Remove the extra days."
+            )
+        if len(given) < 2:
+            raise ValidationError("Give the dates of at least two days (a third is optional).")
+        if any(entry.form.date.data is None for entry in field.entries[: len(given)]):
+            raise ValidationError("Fill the days in order: Day 1, then Day 2, then Day 3.")
+
+    def to_setup(self) -> SymposiumSetup:
+        """The entered set-up as plain data for the service."""
+        data: dict[str, Any] = {
+            name: self[name].data for name in SymposiumSetup.__dataclass_fields__ if name in self
+        }
+        data["days"] = [
+            DayPlan(entry.form.date.data, entry.form.start_time.data or dt.time(9, 0))
+            for entry in self.days.entries
+            if entry.form.date.data
+        ]
+        data["languages"] = [
+            part.strip() for part in (self.languages.data or "").split(",") if part.strip()
+        ]
+        data["platform_url"] = self.platform_url.data or None
+        data["interpretation"] = self.interpretation.data or None
+        data["invited_economy_ids"] = list(self.invited_economy_ids.data or [])
+        return SymposiumSetup(**data)
+
+    def fill_from(self, setup: SymposiumSetup) -> None:
+        """Show an existing set-up in the form (for editing)."""
+        for name in SymposiumSetup.__dataclass_fields__:
+            if name in self and name not in {"days", "languages"}:
+                self[name].data = getattr(setup, name)
+        self.languages.data = ", ".join(setup.languages)
+        for entry, plan in zip(self.days.entries, setup.days, strict=False):
+            entry.form.date.data = plan.date
+            entry.form.start_time.data = plan.start_time

@@ -1,0 +1,155 @@
+"""Core models: reference economies, organiser accounts and the symposium itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from symposium.db import Base
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now in UTC (stored as naive UTC, the portable form)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Economy(Base):
+    """An APEC member economy, or the one "non-member / international organisation" entry."""
+
+    __tablename__ = "economy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(3), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    is_member: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<Economy {self.code} {self.name}>"
+
+
+class Role(enum.StrEnum):
+    ORGANISER = "organiser"
+    VIEWER = "viewer"
+
+
+class User(UserMixin, Base):
+    """An organiser or viewer account (participants and focal points have no account)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.ORGANISER.value)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == Role.ORGANISER
+
+
+class LoginFailure(Base):
+    """A failed login, kept for rate limiting (shared by every worker through the database)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    address: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+symposium_economy = sa.Table(
+    "symposium_economy",
+    Base.metadata,
+    sa.Column("symposium_id", sa.ForeignKey("symposium.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("economy_id", sa.ForeignKey("economy.id"), primary_key=True),
+)
+
+
+class Symposium(Base):
+    """One virtual symposium: its set-up, its days and the targets of its proposal."""
+
+    __tablename__ = "symposium"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    project_number: Mapped[str] = mapped_column(sa.String(40))
+    forum: Mapped[str] = mapped_column(sa.String(200))
+    po_name: Mapped[str] = mapped_column(sa.String(200))
+    po_email: Mapped[str] = mapped_column(sa.String(254))
+    host_timezone: Mapped[str] = mapped_column(sa.String(64))
+    platform_name: Mapped[str] = mapped_column(sa.String(100), default="Zoom")
+    platform_url: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    interpretation: Mapped[Optional[str]] = mapped_column(sa.String(300))
+    nomination_deadline: Mapped[Optional[dt.date]]
+    registration_deadline: Mapped[Optional[dt.date]]
+    capacity: Mapped[Optional[int]]
+
+    target_women_participants_pct: Mapped[Optional[int]]
+    target_women_speakers_pct: Mapped[Optional[int]]
+    target_attendees: Mapped[Optional[int]]
+    target_knowledge_pct: Mapped[Optional[int]] = mapped_column(default=60)
+    target_collaboration_pct: Mapped[Optional[int]] = mapped_column(default=60)
+    target_women_or_youth_pct: Mapped[Optional[int]]
+
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    days: Mapped[list[SymposiumDay]] = relationship(
+        back_populates="symposium",
+        order_by="SymposiumDay.number",
+        cascade="all, delete-orphan",
+    )
+    invited_economies: Mapped[list[Economy]] = relationship(
+        secondary=symposium_economy, order_by=Economy.position
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.host_timezone)
+
+    @property
+    def first_day(self) -> Optional[dt.date]:
+        return self.days[0].date if self.days else None
+
+    @property
+    def last_day(self) -> Optional[dt.date]:
+        return self.days[-1].date if self.days else None
+
+    def __repr__(self) -> str:
+        return f"<Symposium {self.id} {self.project_number}>"
+
+
+class SymposiumDay(Base):
+    """A day of the symposium: its date and its start, both in the host time zone."""
+
+    __tablename__ = "symposium_day"
+    __table_args__ = (sa.UniqueConstraint("symposium_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(sa.ForeignKey("symposium.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    date: Mapped[dt.date]
+    start_time: Mapped[dt.time] = mapped_column(default=dt.time(9, 0))
+
+    symposium: Mapped[Symposium] = relationship(back_populates="days")
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        """The day's start as an aware datetime in the host time zone."""
+        return dt.datetime.combine(self.date, self.start_time, tzinfo=self.symposium.zone)

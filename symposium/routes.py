@@ -1,0 +1,105 @@
+"""Organiser pages of the core: the list of symposia and their set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from symposium import db
+from symposium.auth import organiser_required
+from symposium.forms import SymposiumForm
+from symposium.models import Symposium
+from symposium.services import (
+    SetupError,
+    create_symposium,
+    get_symposium,
+    known_timezones,
+    list_symposia,
+    member_economies,
+    setup_of,
+    update_symposium,
+)
+
+bp = Blueprint("symposium", __name__)
+
+
+def symposium_or_404(symposium_id: int) -> Symposium:
+    """The symposium with this id, or a 404 page."""
+    symposium = get_symposium(db.session(), symposium_id)
+    if symposium is None:
+        abort(404)
+    return symposium
+
+
+@bp.route("/")
+def index() -> Any:
+    return redirect(url_for("symposium.list_page"))
+
+
+@bp.route("/symposia")
+def list_page() -> Any:
+    return render_template("symposium/list.html", symposia=list_symposia(db.session()))
+
+
+def _setup_form() -> SymposiumForm:
+    form = SymposiumForm()
+    form.invited_economy_ids.choices = [(e.id, e.name) for e in member_economies(db.session())]
+    return form
+
+
+def _render_form(form: SymposiumForm, symposium: Symposium | None, status: int = 200) -> Any:
+    return (
+        render_template(
+            "symposium/form.html",
+            form=form,
+            symposium=symposium,
+            timezones=sorted(known_timezones()),
+        ),
+        status,
+    )
+
+
+def _save(form: SymposiumForm, symposium: Symposium | None) -> Any:
+    """Validate and save the form; on any problem show it again with field messages (422)."""
+    if not form.validate():
+        return _render_form(form, symposium, 422)
+    session = db.session()
+    try:
+        if symposium is None:
+            symposium = create_symposium(session, form.to_setup())
+        else:
+            update_symposium(session, symposium, form.to_setup())
+    except SetupError as error:
+        session.rollback()
+        for name, message in error.problems.items():
+            form[name].errors = [*form[name].errors, message]
+        return _render_form(form, symposium, 422)
+    session.commit()
+    flash(f"Saved “{symposium.title}”.", "success")
+    return redirect(url_for("symposium.detail", symposium_id=symposium.id))
+
+
+@bp.route("/symposia/new", methods=["GET", "POST"])
+@organiser_required
+def new() -> Any:
+    form = _setup_form()
+    if form.is_submitted():
+        return _save(form, None)
+    return _render_form(form, None)
+
+
+@bp.route("/symposia/<int:symposium_id>")
+def detail(symposium_id: int) -> Any:
+    return render_template("symposium/detail.html", symposium=symposium_or_404(symposium_id))
+
+
+@bp.route("/symposia/<int:symposium_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    form = _setup_form()
+    if form.is_submitted():
+        return _save(form, symposium)
+    form.fill_from(setup_of(symposium))
+    return _render_form(form, symposium)

@@ -1,0 +1,196 @@
+"""Setting up a symposium: the rules a set-up must satisfy, and creating or changing one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from symposium.models import Economy, Symposium, SymposiumDay
+
+MIN_DAYS, MAX_DAYS = 2, 3
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """Every IANA zone name this machine knows (from the tzdata package if the OS has none)."""
+    return frozenset(available_timezones())
+
+
+def is_known_timezone(name: str) -> bool:
+    return name in known_timezones()
+
+
+@dataclass
+class DayPlan:
+    date: dt.date
+    start_time: dt.time = dt.time(9, 0)
+
+
+@dataclass
+class SymposiumSetup:
+    """Everything an organiser enters to set a symposium up, as plain data."""
+
+    title: str
+    project_number: str
+    forum: str
+    po_name: str
+    po_email: str
+    host_timezone: str
+    days: list[DayPlan]
+    platform_name: str = "Zoom"
+    platform_url: str | None = None
+    languages: list[str] = field(default_factory=lambda: ["English"])
+    interpretation: str | None = None
+    invited_economy_ids: list[int] = field(default_factory=list)
+    nomination_deadline: dt.date | None = None
+    registration_deadline: dt.date | None = None
+    capacity: int | None = None
+    target_women_participants_pct: int | None = 50
+    target_women_speakers_pct: int | None = 30
+    target_attendees: int | None = None
+    target_knowledge_pct: int | None = 60
+    target_collaboration_pct: int | None = 60
+    target_women_or_youth_pct: int | None = None
+
+
+PERCENT_TARGETS = (
+    "target_women_participants_pct",
+    "target_women_speakers_pct",
+    "target_knowledge_pct",
+    "target_collaboration_pct",
+    "target_women_or_youth_pct",
+)
+
+# Fields copied as they are between SymposiumSetup and Symposium.
+_PLAIN_FIELDS = tuple(
+    f.name for f in fields(SymposiumSetup) if f.name not in {"days", "invited_economy_ids"}
+)
+
+
+class SetupError(ValueError):
+    """A set-up that breaks the rules; ``problems`` maps each field to a readable message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
+    """Check the rules that involve more than one field or the reference data."""
+    problems: dict[str, str] = {}
+    if not is_known_timezone(setup.host_timezone):
+        problems["host_timezone"] = (
+            f"“{setup.host_timezone}” is not an IANA time zone; use a name such as America/Lima."
+        )
+    dates = [day.date for day in setup.days]
+    if len(dates) < MIN_DAYS:
+        problems["days"] = f"A symposium has {MIN_DAYS} or {MAX_DAYS} days: give at least two dates."
+    elif len(dates) > MAX_DAYS:
+        problems["days"] = (
+            f"A symposium has {MIN_DAYS} or {MAX_DAYS} days; {len(dates)} dates were given."
+        )
+    elif any(later <= earlier for earlier, later in zip(dates, dates[1:], strict=False)):
+        problems["days"] = "Give the days in order, each on a later date than the one before."
+    first_day = dates[0] if dates else None
+    if (
+        setup.nomination_deadline
+        and setup.registration_deadline
+        and setup.nomination_deadline > setup.registration_deadline
+    ):
+        problems["nomination_deadline"] = (
+            "The nomination deadline must not fall after the registration deadline."
+        )
+    for name in ("nomination_deadline", "registration_deadline"):
+        deadline = getattr(setup, name)
+        if deadline and first_day and deadline > first_day:
+            problems.setdefault(name, "The deadline must not fall after the first day.")
+    for name in PERCENT_TARGETS:
+        value = getattr(setup, name)
+        if value is not None and not 0 <= value <= 100:
+            problems[name] = "Enter a percentage between 0 and 100."
+    if setup.capacity is not None and setup.capacity < 1:
+        problems["capacity"] = "Capacity must be at least 1, or left empty for no limit."
+    if setup.target_attendees is not None and setup.target_attendees < 0:
+        problems["target_attendees"] = "The number of attendees cannot be negative."
+    return problems
+
+
+def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
+    problems = setup_problems(setup)
+    economies = list(
+        session.scalars(sa.select(Economy).where(Economy.id.in_(setup.invited_economy_ids)))
+    )
+    if len(economies) != len(set(setup.invited_economy_ids)):
+        problems["invited_economy_ids"] = "One of the invited economies is not known."
+    if problems:
+        raise SetupError(problems)
+    for name in _PLAIN_FIELDS:
+        setattr(symposium, name, getattr(setup, name))
+    symposium.invited_economies = sorted(economies, key=lambda e: e.position)
+    # Days keep their identity by position so what later hangs on a day (its agenda) stays.
+    for number, plan in enumerate(setup.days, start=1):
+        if number <= len(symposium.days):
+            day = symposium.days[number - 1]
+            day.date, day.start_time = plan.date, plan.start_time
+        else:
+            symposium.days.append(
+                SymposiumDay(number=number, date=plan.date, start_time=plan.start_time)
+            )
+    del symposium.days[len(setup.days) :]
+
+
+def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
+    """Create a symposium from ``setup``; raises SetupError and adds nothing if it is wrong."""
+    symposium = Symposium()
+    _apply(session, symposium, setup)
+    session.add(symposium)
+    session.flush()
+    return symposium
+
+
+def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
+    """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong."""
+    _apply(session, symposium, setup)
+    session.flush()
+
+
+def setup_of(symposium: Symposium) -> SymposiumSetup:
+    """The set-up of an existing symposium, to fill the edit form."""
+    values = {name: getattr(symposium, name) for name in _PLAIN_FIELDS}
+    return SymposiumSetup(
+        **values,
+        days=[DayPlan(day.date, day.start_time) for day in symposium.days],
+        invited_economy_ids=[economy.id for economy in symposium.invited_economies],
+    )
+
+
+def list_symposia(session: Session) -> list[Symposium]:
+    """All symposia in the order of their first day (undated ones last), days loaded."""
+    rows = session.scalars(
+        sa.select(Symposium).options(selectinload(Symposium.days)).order_by(Symposium.id.desc())
+    ).all()
+    return sorted(rows, key=lambda s: (s.first_day is None, s.first_day or dt.date.max))
+
+
+def get_symposium(session: Session, symposium_id: int) -> Symposium | None:
+    return session.get(Symposium, symposium_id)
+
+
+def member_economies(session: Session) -> list[Economy]:
+    return list(
+        session.scalars(sa.select(Economy).where(Economy.is_member).order_by(Economy.position))
+    )
+
+
+def utc_offset_label(zone: ZoneInfo, moment: dt.datetime) -> str:
+    """``UTC−05:00`` for a moment in a zone (with a real minus sign, as printed schedules do)."""
+    offset = moment.astimezone(zone).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
