@@ -56,6 +56,7 @@ def organiser_required(view: View) -> View:
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.organiser_only = True  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 
