@@ -13,6 +13,7 @@ from collections.abc import Callable
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from symposium import db
@@ -108,6 +109,7 @@ def ensure_demo_organiser(session: Session) -> str:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo symposium and print a login for its organiser."""
     builders = current_app.extensions.get("symposium.demo_builders", [])

@@ -1,0 +1,76 @@
+"""Migrations: a database made by an older version upgrades to the newest without losing data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from symposium import db, migrate
+from symposium.db import Base
+from tests.conftest import make_app, postgres_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(request, tmp_path):
+    """An app on a database with no tables at all."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    else:
+        url = postgres_url(request.getfixturevalue("postgres_schema")())
+    app = make_app(url, tmp_path)
+    yield app
+    db.database(app).engine.dispose()
+
+
+def revisions_oldest_first(app):
+    script = ScriptDirectory.from_config(migrate.alembic_config(app))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def test_each_revision_upgrades_without_losing_earlier_data(empty_app):
+    config = migrate.alembic_config(empty_app)
+    engine = db.database(empty_app).engine
+    revisions = revisions_oldest_first(empty_app)
+    assert revisions[:2] == ["0001", "0002"]
+
+    command.upgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO user_account (email, password_hash, role, active, created_at) "
+                "VALUES ('old@example.org', 'scrypt:old', 'organiser', :yes, :now)"
+            ),
+            {"yes": True, "now": dt.datetime(2025, 1, 1)},
+        )
+    for revision in revisions[1:]:
+        command.upgrade(config, revision)
+        with engine.connect() as connection:
+            emails = connection.execute(sa.text("SELECT email FROM user_account")).scalars()
+            assert list(emails) == ["old@example.org"], revision
+
+
+def test_migrations_create_exactly_what_the_models_describe(empty_app):
+    migrate.upgrade(empty_app)
+    with db.database(empty_app).engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_upgrade_loads_the_economies_and_downgrade_upgrade_round_trips(empty_app):
+    migrate.upgrade(empty_app)
+    migrate.upgrade(empty_app)  # a second run changes nothing and duplicates nothing
+    engine = db.database(empty_app).engine
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM economy")) == 22
+    command.downgrade(migrate.alembic_config(empty_app), "base")
+    with engine.connect() as connection:
+        assert "symposium" not in sa.inspect(connection).get_table_names()
+    migrate.upgrade(empty_app)
+    with engine.connect() as connection:
+        assert "symposium" in sa.inspect(connection).get_table_names()
