@@ -1,4 +1,4 @@
-"""Agenda and calendars: the duration-based agenda builder, the time-zone planner across economies, and iCalendar and PDF exports."""
+"""The agenda and its calendars: a blueprint of its own."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Pages of the agenda feature (a placeholder until its issue is done)."""
+"""Pages of the agenda and calendars (placeholder for now)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from flask import render_template
 from agenda import bp
 from symposium.routes import symposium_or_404
 
+WHAT_COMES = (
+    "The duration-based agenda builder, the time-zone planner across economies, "
+    "and iCalendar and PDF exports."
+)
+
 
 @bp.route("/symposia/<int:symposium_id>/agenda")
 def placeholder(symposium_id: int) -> Any:
@@ -16,5 +21,5 @@ def placeholder(symposium_id: int) -> Any:
         "symposium/placeholder.html",
         symposium=symposium_or_404(symposium_id),
         feature="Agenda and calendars",
-        description="The duration-based agenda builder, the time-zone planner across economies, and iCalendar and PDF exports.",
+        description=WHAT_COMES,
     )

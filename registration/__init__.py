@@ -1,4 +1,4 @@
-"""Nominations, registrations and attendance: the General Information Circular, focal points, nominations by economy, registration with a waiting list, participant lists and attendance imported from Zoom or Teams."""
+"""The circular and nominations by economy: a blueprint of its own."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Completion report: the completion-report figures against the proposal's targets, as a dashboard, PDF, XLSX, CSV and JSON."""
+"""The completion report: a blueprint of its own."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Pages of the reports feature (a placeholder until its issue is done)."""
+"""Pages of the completion report (placeholder for now)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from flask import render_template
 from reports import bp
 from symposium.routes import symposium_or_404
 
+WHAT_COMES = (
+    "The completion-report figures against the proposal's targets, as a dashboard, "
+    "PDF, XLSX, CSV and JSON."
+)
+
 
 @bp.route("/symposia/<int:symposium_id>/report")
 def placeholder(symposium_id: int) -> Any:
@@ -16,5 +21,5 @@ def placeholder(symposium_id: int) -> Any:
         "symposium/placeholder.html",
         symposium=symposium_or_404(symposium_id),
         feature="Completion report",
-        description="The completion-report figures against the proposal's targets, as a dashboard, PDF, XLSX, CSV and JSON.",
+        description=WHAT_COMES,
     )

@@ -1,4 +1,4 @@
-"""Post-event survey: the evaluation questionnaire, personal invitations to attendees and the results."""
+"""The post-event evaluation survey: a blueprint of its own."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""Pages of the surveys feature (a placeholder until its issue is done)."""
+"""Pages of the post-event survey (placeholder for now)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask import render_template
 from surveys import bp
 from symposium.routes import symposium_or_404
 
+WHAT_COMES = "The evaluation questionnaire, personal invitations to attendees and the results."
+
 
 @bp.route("/symposia/<int:symposium_id>/survey")
 def placeholder(symposium_id: int) -> Any:
@@ -16,5 +18,5 @@ def placeholder(symposium_id: int) -> Any:
         "symposium/placeholder.html",
         symposium=symposium_or_404(symposium_id),
         feature="Post-event survey",
-        description="The evaluation questionnaire, personal invitations to attendees and the results.",
+        description=WHAT_COMES,
     )

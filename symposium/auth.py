@@ -14,8 +14,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request
-from flask import url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from symposium import db
@@ -75,19 +84,18 @@ def enforce_access() -> Any:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if request.method not in SAFE_METHODS and not current_user.is_organiser:
-        if not getattr(view, "any_role", False):
-            abort(403)
+    changes_something = request.method not in SAFE_METHODS
+    if changes_something and not current_user.is_organiser and not getattr(view, "any_role", False):
+        abort(403)
     return None
 
 
 def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            if not target.startswith("//") and "\\" not in target:
-                return target
+    parts = urlsplit(target or "")
+    local = target and target.startswith("/") and not target.startswith("//")
+    if local and not parts.scheme and not parts.netloc and "\\" not in target:
+        return target
     return url_for("symposium.index")
 
 

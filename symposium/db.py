@@ -62,9 +62,7 @@ def make_engine(url: str) -> sa.Engine:
 def init_app(app: Flask) -> None:
     """Create the engine for ``app`` and close the request's session when the request ends."""
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["symposium.db"] = Database(
-        engine, sessionmaker(engine, expire_on_commit=False)
-    )
+    app.extensions["symposium.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
     # A request inside an already pushed app context (tests, CLI) still gets its own session.
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)

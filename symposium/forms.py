@@ -21,13 +21,12 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import (
+    URL,
     DataRequired,
     Email,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
-    URL,
     ValidationError,
 )
 
@@ -43,9 +42,7 @@ class DayForm(Form):
     """One day of the symposium (a sub-form: the CSRF token belongs to the outer form)."""
 
     date = DateField("Date", validators=[Optional()])
-    start_time = TimeField(
-        "Starts at (host time)", default=dt.time(9, 0), validators=[Optional()]
-    )
+    start_time = TimeField("Starts at (host time)", default=dt.time(9, 0), validators=[Optional()])
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -93,19 +92,19 @@ class Symposium(Base):
     po_email: Mapped[str] = mapped_column(sa.String(254))
     host_timezone: Mapped[str] = mapped_column(sa.String(64))
     platform_name: Mapped[str] = mapped_column(sa.String(100), default="Zoom")
-    platform_url: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    platform_url: Mapped[str | None] = mapped_column(sa.String(500))
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    interpretation: Mapped[Optional[str]] = mapped_column(sa.String(300))
-    nomination_deadline: Mapped[Optional[dt.date]]
-    registration_deadline: Mapped[Optional[dt.date]]
-    capacity: Mapped[Optional[int]]
+    interpretation: Mapped[str | None] = mapped_column(sa.String(300))
+    nomination_deadline: Mapped[dt.date | None]
+    registration_deadline: Mapped[dt.date | None]
+    capacity: Mapped[int | None]
 
-    target_women_participants_pct: Mapped[Optional[int]]
-    target_women_speakers_pct: Mapped[Optional[int]]
-    target_attendees: Mapped[Optional[int]]
-    target_knowledge_pct: Mapped[Optional[int]] = mapped_column(default=60)
-    target_collaboration_pct: Mapped[Optional[int]] = mapped_column(default=60)
-    target_women_or_youth_pct: Mapped[Optional[int]]
+    target_women_participants_pct: Mapped[int | None]
+    target_women_speakers_pct: Mapped[int | None]
+    target_attendees: Mapped[int | None]
+    target_knowledge_pct: Mapped[int | None] = mapped_column(default=60)
+    target_collaboration_pct: Mapped[int | None] = mapped_column(default=60)
+    target_women_or_youth_pct: Mapped[int | None]
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -124,11 +123,11 @@ class Symposium(Base):
         return ZoneInfo(self.host_timezone)
 
     @property
-    def first_day(self) -> Optional[dt.date]:
+    def first_day(self) -> dt.date | None:
         return self.days[0].date if self.days else None
 
     @property
-    def last_day(self) -> Optional[dt.date]:
+    def last_day(self) -> dt.date | None:
         return self.days[-1].date if self.days else None
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from functools import cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
@@ -89,12 +90,14 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
         )
     dates = [day.date for day in setup.days]
     if len(dates) < MIN_DAYS:
-        problems["days"] = f"A symposium has {MIN_DAYS} or {MAX_DAYS} days: give at least two dates."
+        problems["days"] = (
+            f"A symposium has {MIN_DAYS} or {MAX_DAYS} days: give at least two dates."
+        )
     elif len(dates) > MAX_DAYS:
         problems["days"] = (
             f"A symposium has {MIN_DAYS} or {MAX_DAYS} days; {len(dates)} dates were given."
         )
-    elif any(later <= earlier for earlier, later in zip(dates, dates[1:], strict=False)):
+    elif any(later <= earlier for earlier, later in pairwise(dates)):
         problems["days"] = "Give the days in order, each on a later date than the one before."
     first_day = dates[0] if dates else None
     if (

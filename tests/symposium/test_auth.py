@@ -54,7 +54,9 @@ def test_failed_logins_are_limited_even_for_the_right_password(app, client, crea
 def test_a_successful_login_clears_earlier_failures(client, create_user_account, session):
     user = create_user_account()
     post_form(client, "/login", {"email": user.email, "password": "guess guess"})
-    assert post_form(client, "/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        post_form(client, "/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    )
     assert session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
 
 

@@ -70,7 +70,9 @@ def test_organiser_creates_a_three_day_symposium_and_sees_it_listed(page, create
     assert problems == []  # no script errors, no Content-Security-Policy violations
 
 
-def test_viewer_reads_but_is_not_offered_to_edit(page, create_user_account, create_symposium_record):
+def test_viewer_reads_but_is_not_offered_to_edit(
+    page, create_user_account, create_symposium_record
+):
     symposium = create_symposium_record(title="Read-only symposium")
     viewer = create_user_account(role="viewer")
     log_in(page, viewer.email)

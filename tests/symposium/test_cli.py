@@ -14,13 +14,23 @@ from tests.conftest import post_form
 
 def test_users_create_with_password_option_then_log_in(runner, client, session):
     result = runner.invoke(
-        args=["users", "create", "Lead@Example.org", "--role", "viewer", "--password", "a long password"]
+        args=[
+            "users",
+            "create",
+            "Lead@Example.org",
+            "--role",
+            "viewer",
+            "--password",
+            "a long password",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "Created viewer account lead@example.org" in result.output
     user = session.scalar(sa.select(User).where(User.email == "lead@example.org"))
     assert user.role == "viewer"
-    response = post_form(client, "/login", {"email": "lead@example.org", "password": "a long password"})
+    response = post_form(
+        client, "/login", {"email": "lead@example.org", "password": "a long password"}
+    )
     assert response.status_code == 302
 
 
@@ -35,9 +45,15 @@ def test_users_create_asks_for_the_password_twice(runner, session):
 def test_users_create_refuses_bad_input_clearly(runner, create_user_account):
     create_user_account(email="taken@example.org")
     cases = [
-        (["users", "create", "taken@example.org", "--password", "a long password"], "exists already"),
+        (
+            ["users", "create", "taken@example.org", "--password", "a long password"],
+            "exists already",
+        ),
         (["users", "create", "new@example.org", "--password", "short"], "at least 10 characters"),
-        (["users", "create", "new@example.org", "--role", "admin", "--password", "x" * 12], "admin"),
+        (
+            ["users", "create", "new@example.org", "--role", "admin", "--password", "x" * 12],
+            "admin",
+        ),
     ]
     for args, message in cases:
         result = runner.invoke(args=args)
@@ -45,12 +61,16 @@ def test_users_create_refuses_bad_input_clearly(runner, create_user_account):
         assert message in result.output
 
 
-def test_demo_loads_the_sme_10_2022a_symposium_and_prints_a_working_login(app, runner, client, session):
+def test_demo_loads_the_sme_10_2022a_symposium_and_prints_a_working_login(
+    app, runner, client, session
+):
     calls = []
     add_demo_builder(app, lambda db_session, symposium: calls.append(symposium.project_number))
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    password = re.search(rf"Log in as {re.escape(DEMO_ORGANISER)} with the password (\S+)", result.output)
+    password = re.search(
+        rf"Log in as {re.escape(DEMO_ORGANISER)} with the password (\S+)", result.output
+    )
     assert password
 
     symposium = session.scalars(sa.select(Symposium)).one()
@@ -58,7 +78,13 @@ def test_demo_loads_the_sme_10_2022a_symposium_and_prints_a_working_login(app, r
     assert symposium.host_timezone == "America/Lima"
     assert len(symposium.days) == 2
     assert {e.name for e in symposium.invited_economies} == {
-        "Peru", "Chile", "Hong Kong, China", "Mexico", "Singapore", "Chinese Taipei", "Viet Nam",
+        "Peru",
+        "Chile",
+        "Hong Kong, China",
+        "Mexico",
+        "Singapore",
+        "Chinese Taipei",
+        "Viet Nam",
     }
     assert (symposium.target_women_participants_pct, symposium.target_knowledge_pct) == (50, 60)
     assert calls == ["SME 10 2022A"]  # the features' builders ran on it

@@ -14,9 +14,9 @@ def test_error_pages_look_like_the_app(app, client, login):
     login()
     not_found = client.get("/no/such/page")
     assert not_found.status_code == 404
-    assert "Page Not Found" in not_found.get_data(as_text=True) or "Not Found" in not_found.get_data(
+    assert "Page Not Found" in not_found.get_data(
         as_text=True
-    )
+    ) or "Not Found" in not_found.get_data(as_text=True)
     failure = client.get("/boom")
     text = failure.get_data(as_text=True)
     assert failure.status_code == 500

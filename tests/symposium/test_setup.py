@@ -92,7 +92,10 @@ def test_editing_keeps_the_days_and_can_drop_the_third(client, login, session, e
     first_day_id = symposium.days[0].id
 
     edit_page = client.get(f"/symposia/{symposium.id}/edit").get_data(as_text=True)
-    assert 'value="2027-04-01"' in edit_page and 'value="Women in cross-border e-commerce"' in edit_page
+    assert (
+        'value="2027-04-01"' in edit_page
+        and 'value="Women in cross-border e-commerce"' in edit_page
+    )
 
     response = post_form(
         client,
@@ -118,7 +121,11 @@ BAD_INPUT = [
     ({"days-1-date": "", "days-2-date": ""}, "days", "at least two days"),
     ({"days-1-date": ""}, "days", "Fill the days in order"),
     ({"days-0-date": "2027-02-30"}, "days-0-date", "Not a valid date"),
-    ({"target_women_participants_pct": "140"}, "target_women_participants_pct", "between 0 and 100"),
+    (
+        {"target_women_participants_pct": "140"},
+        "target_women_participants_pct",
+        "between 0 and 100",
+    ),
     ({"target_knowledge_pct": "-5"}, "target_knowledge_pct", "between 0 and 100"),
     ({"target_attendees": "many"}, "target_attendees", "Not a valid integer"),
     ({"capacity": "0"}, "capacity", "at least 1"),
