@@ -30,7 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from symposium.services import DayPlan, SymposiumSetup, is_known_timezone
+from symposium.services import DayPlan, SymposiumSetup, setup_problems
 
 
 class LoginForm(FlaskForm):
@@ -138,24 +138,20 @@ class SymposiumForm(FlaskForm):
     )
     target_women_or_youth_pct = _percent("Women and/or youth (under 35) (%)")
 
-    def validate_host_timezone(self, field: StringField) -> None:
-        field.data = (field.data or "").strip()
-        if not is_known_timezone(field.data):
-            raise ValidationError(
-                f"“{field.data}” is not an IANA time zone; use a name such as America/Lima."
-            )
-
     def validate_days(self, field: FieldList) -> None:
-        given = [entry for entry in field.entries if entry.form.date.data]
-        if len(given) > 3:
-            raise ValidationError(
-                f"A symposium has 2 or 3 days; {len(given)} dates were given. "
-                "Remove the extra days."
-            )
-        if len(given) < 2:
-            raise ValidationError("Give the dates of at least two days (a third is optional).")
-        if any(entry.form.date.data is None for entry in field.entries[: len(given)]):
+        given = sum(1 for entry in field.entries if entry.form.date.data)
+        if any(entry.form.date.data is None for entry in field.entries[:given]):
             raise ValidationError("Fill the days in order: Day 1, then Day 2, then Day 3.")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the fields, then the set-up rules, so every problem is shown at once."""
+        valid = super().validate(extra_validators)
+        for name, message in setup_problems(self.to_setup()).items():
+            field = self[name]
+            if not any(isinstance(error, str) for error in field.errors):
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
 
     def to_setup(self) -> SymposiumSetup:
         """The entered set-up as plain data for the service."""
@@ -167,6 +163,7 @@ class SymposiumForm(FlaskForm):
             for entry in self.days.entries
             if entry.form.date.data
         ]
+        data["host_timezone"] = (self.host_timezone.data or "").strip()
         data["languages"] = [
             part.strip() for part in (self.languages.data or "").split(",") if part.strip()
         ]

@@ -118,7 +118,7 @@ BAD_INPUT = [
     ({"days-1-date": "2027-03-28"}, "days", "each on a later date"),
     ({"days-1-date": "2027-03-29"}, "days", "each on a later date"),
     ({"days-3-date": "2027-04-02"}, "days", "2 or 3 days; 4 dates were given"),
-    ({"days-1-date": "", "days-2-date": ""}, "days", "at least two days"),
+    ({"days-1-date": "", "days-2-date": ""}, "days", "give at least two dates"),
     ({"days-1-date": ""}, "days", "Fill the days in order"),
     ({"days-0-date": "2027-02-30"}, "days-0-date", "Not a valid date"),
     (
@@ -155,6 +155,23 @@ def test_bad_setup_gets_a_field_error_and_saves_nothing(
     assert 'value="SME 06 2026A"' in page
     assert count(session, Symposium) == 0
     assert count(session, SymposiumDay) == 0
+
+
+def test_every_problem_is_reported_at_once(client, login):
+    login()
+    response = post_form(
+        client,
+        "/symposia/new",
+        form_data(
+            host_timezone="Nowhere/City",
+            target_knowledge_pct="101",
+            **{"days-1-date": "2027-03-01"},
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("host_timezone", "days", "target_knowledge_pct"):
+        assert f'id="{field}-error"' in page
 
 
 def test_bad_edit_changes_nothing(client, login, session, create_symposium_record):
