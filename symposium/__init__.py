@@ -20,8 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("settings.py", silent=True)
     if test_config is not None:
         app.config.from_mapping(test_config)
-    if app.config["SECRET_KEY"] == "" or app.config["SECRET_KEY"] is None:
-        raise RuntimeError("SECRET_KEY is empty")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config.instance_secret_key(Path(app.instance_path))
     os.makedirs(app.config["MAIL_FILE_DIR"], exist_ok=True)
 
     from flask_bootstrap import Bootstrap5

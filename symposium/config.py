@@ -15,14 +15,12 @@ def _flag(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in TRUE_WORDS
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Return SECRET_KEY, or a random key kept in the instance folder.
+def instance_secret_key(instance_path: Path) -> str:
+    """A random key kept in the instance folder, for when SECRET_KEY is not set.
 
     Keeping it in a file means every gunicorn worker and every restart signs sessions with the
     same key, so nobody is logged out by a restart of the embedded set-up.
     """
-    if key := os.environ.get("SECRET_KEY"):
-        return key
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(48))
@@ -34,7 +32,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the settings dictionary from the environment."""
     sqlite_file = instance_path / "symposium.sqlite3"
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{sqlite_file}"),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "file"),
         "MAIL_HOST": os.environ.get("MAIL_HOST", "localhost"),

@@ -119,8 +119,16 @@ class SymposiumForm(FlaskForm):
         description="e.g. Simultaneous English–Spanish interpretation. Leave empty if none.",
     )
     invited_economy_ids = MultiCheckboxField("Invited economies", coerce=int)
-    nomination_deadline = DateField("Nomination deadline", validators=[Optional()])
-    registration_deadline = DateField("Registration deadline", validators=[Optional()])
+    nomination_deadline = DateField(
+        "Nomination deadline",
+        validators=[Optional()],
+        description="Nominations close at the end of this day, host time.",
+    )
+    registration_deadline = DateField(
+        "Registration deadline",
+        validators=[Optional()],
+        description="Registration closes at the end of this day, host time.",
+    )
     capacity = IntegerField(
         "Capacity",
         validators=[Optional(), NumberRange(min=1, message="Capacity must be at least 1.")],
