@@ -1,7 +1,22 @@
-"""The agenda and its calendars: a blueprint of its own."""
+"""The agenda and its calendars: days of items, speakers, the time-zone planner, exports."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
-bp = Blueprint("agenda", __name__, template_folder="templates")
+bp = Blueprint(
+    "agenda",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/agenda-static",
+)
 
-from agenda import routes  # noqa: E402,F401  (registers the views on bp)
+from agenda import models, public, routes  # noqa: E402,F401  (register the views on bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the agenda's part of the demo."""
+    from agenda.demo import add_demo_agenda
+    from symposium.demo import add_demo_builder
+
+    app.register_blueprint(bp)
+    add_demo_builder(app, add_demo_agenda)

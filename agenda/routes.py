@@ -1,25 +1,325 @@
-"""Pages of the agenda and calendars (placeholder for now)."""
+"""Organiser pages of the agenda: the builder, speakers, the time-zone planner, downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from agenda import bp
+from agenda.feeds import feed_token
+from agenda.forms import (
+    ApplyStartForm,
+    DayStartForm,
+    ItemForm,
+    MoveForm,
+    PresetForm,
+    SpeakerForm,
+    parse_time,
+)
+from agenda.models import AgendaItem, Speaker
+from agenda.planner import Window, local_spans, suggest_start
+from agenda.planning import invited_groups, planner_days
+from agenda.schedule import ITEM_KINDS, PersonRef, in_zone
+from agenda.services import (
+    AgendaError,
+    add_item,
+    agenda_document,
+    agenda_warnings,
+    apply_preset,
+    delete_speaker,
+    items_by_day,
+    list_speakers,
+    move_item,
+    save_speaker,
+    set_cancelled,
+    set_day_start,
+    update_item,
+)
+from symposium import db
+from symposium.auth import organiser_required
+from symposium.models import Economy, Symposium, SymposiumDay
 from symposium.routes import symposium_or_404
 
-WHAT_COMES = (
-    "The duration-based agenda builder, the time-zone planner across economies, "
-    "and iCalendar and PDF exports."
-)
+
+def _day_or_404(symposium: Symposium, number: int) -> SymposiumDay:
+    for day in symposium.days:
+        if day.number == number:
+            return day
+    abort(404)
+
+
+def _item_or_404(symposium: Symposium, item_id: int) -> AgendaItem:
+    item = db.session().get(AgendaItem, item_id)
+    if item is None or item.day.symposium_id != symposium.id:
+        abort(404)
+    return item
+
+
+def _done(symposium: Symposium, message: str, anchor: str = "") -> Any:
+    db.session().commit()
+    flash(message, "success")
+    return redirect(url_for("agenda.builder", symposium_id=symposium.id) + anchor)
 
 
 @bp.route("/symposia/<int:symposium_id>/agenda")
-def placeholder(symposium_id: int) -> Any:
+def builder(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    document = agenda_document(session, symposium, with_platform_link=True)
     return render_template(
-        "symposium/placeholder.html",
-        symposium=symposium_or_404(symposium_id),
-        feature="Agenda and calendars",
-        description=WHAT_COMES,
+        "agenda/builder.html",
+        symposium=symposium,
+        document=document,
+        items=items_by_day(session, symposium),
+        warnings=agenda_warnings(session, symposium, document),
+        preset_form=PresetForm(),
+        start_forms={
+            day.number: DayStartForm(prefix=f"day{day.number}", start_time=day.start_time)
+            for day in symposium.days
+        },
+        csrf_form=MoveForm(),
     )
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/template", methods=["POST"])
+def use_preset(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    form = PresetForm()
+    if not form.validate():
+        abort(400)
+    try:
+        count = apply_preset(db.session(), symposium, form.preset.data)
+    except AgendaError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("agenda.builder", symposium_id=symposium.id))
+    return _done(symposium, f"Added {count} items from the template.")
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/days/<int:day_number>/start", methods=["POST"])
+def day_start(symposium_id: int, day_number: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    day = _day_or_404(symposium, day_number)
+    form = DayStartForm(prefix=f"day{day_number}")
+    if not form.validate():
+        flash("Give the start as a time, e.g. 08:00.", "danger")
+        return redirect(url_for("agenda.builder", symposium_id=symposium.id))
+    set_day_start(db.session(), day, form.start_time.data)
+    return _done(symposium, f"Day {day_number} now starts at {form.start_time.data:%H:%M}.")
+
+
+def _item_form(symposium: Symposium, day: SymposiumDay, item: AgendaItem | None) -> ItemForm:
+    form = ItemForm(obj=None)
+    people = [(s.id, s.name) for s in list_speakers(db.session(), symposium)]
+    form.speaker_ids.choices = people
+    form.moderator_ids.choices = people
+    day_items = items_by_day(db.session(), symposium)[day.id]
+    form.insert_at.choices = [("start", "At the start of the day")] + [
+        (str(other.id), f"After “{other.title}”") for other in day_items if other is not item
+    ]
+    form.insert_at.choices.append(("end", "At the end of the day"))
+    return form
+
+
+def _insert_index(form: ItemForm, day_items: list[AgendaItem]) -> int | None:
+    choice = form.insert_at.data
+    if choice == "start":
+        return 0
+    for index, other in enumerate(day_items):
+        if str(other.id) == choice:
+            return index + 1
+    return None
+
+
+@bp.route(
+    "/symposia/<int:symposium_id>/agenda/days/<int:day_number>/items/new",
+    methods=["GET", "POST"],
+)
+@organiser_required
+def new_item(symposium_id: int, day_number: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    day = _day_or_404(symposium, day_number)
+    form = _item_form(symposium, day, None)
+    if request.method == "GET":
+        form.insert_at.data = request.args.get("after", "end")
+    if form.validate_on_submit():
+        session = db.session()
+        index = _insert_index(form, items_by_day(session, symposium)[day.id])
+        try:
+            item = add_item(session, day, form.to_input(), index)
+        except AgendaError as error:
+            form.form_errors.append(str(error))
+        else:
+            return _done(symposium, f"Added “{item.title}”.", f"#item-{item.id}")
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "agenda/item_form.html", form=form, symposium=symposium, day=day, item=None
+    ), status
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit_item(symposium_id: int, item_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    item = _item_or_404(symposium, item_id)
+    form = _item_form(symposium, item.day, item)
+    del form.insert_at  # editing keeps the item where it is; the arrows move it
+    if request.method == "GET":
+        form.kind.data, form.title.data = item.kind, item.title
+        form.duration.data, form.description.data = item.duration_minutes, item.description
+        form.speaker_ids.data = [s.id for s in item.people_in("speaker")]
+        form.moderator_ids.data = [s.id for s in item.people_in("moderator")]
+        form.materials.data = "\n".join(item.materials or [])
+    elif form.validate_on_submit():
+        try:
+            update_item(db.session(), item, form.to_input())
+        except AgendaError as error:
+            form.form_errors.append(str(error))
+        else:
+            return _done(symposium, f"Saved “{item.title}”.", f"#item-{item.id}")
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "agenda/item_form.html", form=form, symposium=symposium, day=item.day, item=item
+    ), status
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/items/<int:item_id>/move", methods=["POST"])
+def move(symposium_id: int, item_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    item = _item_or_404(symposium, item_id)
+    form = MoveForm()
+    if not form.validate() or form.direction.data not in {"up", "down"}:
+        abort(400)
+    move_item(db.session(), item, -1 if form.direction.data == "up" else 1)
+    return _done(symposium, f"Moved “{item.title}” {form.direction.data}.", f"#item-{item.id}")
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/items/<int:item_id>/cancel", methods=["POST"])
+def cancel(symposium_id: int, item_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    item = _item_or_404(symposium, item_id)
+    cancelled = request.form.get("restore") != "1"
+    set_cancelled(db.session(), item, cancelled)
+    verb = "Cancelled" if cancelled else "Restored"
+    return _done(symposium, f"{verb} “{item.title}”.", f"#item-{item.id}")
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/speakers", methods=["GET", "POST"])
+def speakers(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    return _speaker_page(symposium, None)
+
+
+@bp.route(
+    "/symposia/<int:symposium_id>/agenda/speakers/<int:speaker_id>/edit", methods=["GET", "POST"]
+)
+@organiser_required
+def edit_speaker(symposium_id: int, speaker_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    speaker = db.session().get(Speaker, speaker_id)
+    if speaker is None or speaker.symposium_id != symposium.id:
+        abort(404)
+    return _speaker_page(symposium, speaker)
+
+
+def _speaker_page(symposium: Symposium, speaker: Speaker | None) -> Any:
+    session = db.session()
+    form = SpeakerForm(obj=speaker if request.method == "GET" else None)
+    economies = session.scalars(sa.select(Economy).order_by(Economy.position))
+    form.economy_id.choices = [(0, "—")] + [(e.id, e.name) for e in economies]
+    if speaker is not None and request.method == "GET":
+        form.economy_id.data = speaker.economy_id or 0
+    if form.validate_on_submit():
+        try:
+            saved = save_speaker(session, symposium, form.to_input(), speaker)
+        except AgendaError as error:
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            session.commit()
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("agenda.speakers", symposium_id=symposium.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "agenda/speakers.html",
+        symposium=symposium,
+        form=form,
+        speaker=speaker,
+        speakers=list_speakers(session, symposium),
+        csrf_form=MoveForm(),
+    ), status
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/speakers/<int:speaker_id>/delete", methods=["POST"])
+def remove_speaker(symposium_id: int, speaker_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    speaker = db.session().get(Speaker, speaker_id)
+    if speaker is None or speaker.symposium_id != symposium.id:
+        abort(404)
+    try:
+        delete_speaker(db.session(), speaker)
+    except AgendaError as error:
+        flash(str(error), "danger")
+    else:
+        db.session().commit()
+        flash(f"Removed {speaker.name}.", "success")
+    return redirect(url_for("agenda.speakers", symposium_id=symposium.id))
+
+
+@bp.app_template_global()
+def kind_label(kind: str) -> str:
+    return ITEM_KINDS.get(kind, kind)
+
+
+@bp.app_template_global()
+def feed_url(symposium_id: int, speaker_id: int | None) -> str:
+    """The personal, subscribable calendar link of a speaker (or of every session)."""
+    token = feed_token(current_app.config["SECRET_KEY"], symposium_id, speaker_id)
+    return url_for("agenda.personal_feed", token=token, _external=True)
+
+
+@bp.app_template_filter("in_zone")
+def in_zone_filter(moment: dt.datetime, timezone: str) -> dt.datetime:
+    return in_zone(moment, timezone)
+
+
+@bp.app_template_filter()
+def join_people(people: tuple[PersonRef, ...]) -> str:
+    return "; ".join(person.label() for person in people)
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/planner")
+def planner(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    document = agenda_document(db.session(), symposium, with_platform_link=False)
+    window = Window(
+        parse_time(request.args.get("window_start"), Window().start),
+        parse_time(request.args.get("window_end"), Window().end),
+    )
+    if window.start >= window.end:
+        flash("The working window must end after it starts; showing 07:00–22:00.", "warning")
+        window = Window()
+    days, groups = planner_days(symposium, document), invited_groups(symposium)
+    suggestion = suggest_start(days, symposium.host_timezone, groups, window) if groups else None
+    apply_form = ApplyStartForm(start_time=suggestion.start if suggestion else None)
+    return render_template(
+        "agenda/planner.html",
+        symposium=symposium,
+        days=days,
+        rows=local_spans(days, symposium.host_timezone, groups, window) if groups else [],
+        window=window,
+        suggestion=suggestion,
+        apply_form=apply_form,
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/agenda/planner/apply", methods=["POST"])
+def apply_planner_start(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    form = ApplyStartForm()
+    if not form.validate():
+        abort(400)
+    for day in symposium.days:
+        set_day_start(db.session(), day, form.start_time.data)
+    return _done(symposium, f"Every day now starts at {form.start_time.data:%H:%M}.")

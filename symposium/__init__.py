@@ -47,5 +47,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import surveys
 
     for feature in (registration, agenda, surveys, reports):
-        app.register_blueprint(feature.bp)
+        feature.init_app(app)
     return app

@@ -134,6 +134,12 @@ class SymposiumForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, message="Capacity must be at least 1.")],
         description="The most participants the platform takes. Leave empty for no limit.",
     )
+    daily_max_minutes = IntegerField(
+        "Longest day (minutes)",
+        default=180,
+        validators=[Optional()],
+        description="The agenda warns when a day runs longer. Leave empty for no limit.",
+    )
     target_women_participants_pct = _percent("Women participants (%)", 50)
     target_women_speakers_pct = _percent("Women speakers / experts (%)", 30)
     target_attendees = IntegerField(

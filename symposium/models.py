@@ -98,6 +98,8 @@ class Symposium(Base):
     nomination_deadline: Mapped[dt.date | None]
     registration_deadline: Mapped[dt.date | None]
     capacity: Mapped[int | None]
+    # The longest a day should run (the 3-day proposal: "about 3 hours a day").
+    daily_max_minutes: Mapped[int | None] = mapped_column(default=180)
 
     target_women_participants_pct: Mapped[int | None]
     target_women_speakers_pct: Mapped[int | None]

@@ -51,6 +51,7 @@ class SymposiumSetup:
     nomination_deadline: dt.date | None = None
     registration_deadline: dt.date | None = None
     capacity: int | None = None
+    daily_max_minutes: int | None = 180
     target_women_participants_pct: int | None = 50
     target_women_speakers_pct: int | None = 30
     target_attendees: int | None = None
@@ -118,6 +119,8 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
             problems[name] = "Enter a percentage between 0 and 100."
     if setup.capacity is not None and setup.capacity < 1:
         problems["capacity"] = "Capacity must be at least 1, or left empty for no limit."
+    if setup.daily_max_minutes is not None and not 30 <= setup.daily_max_minutes <= 720:
+        problems["daily_max_minutes"] = "Give the longest day in minutes, between 30 and 720."
     if setup.target_attendees is not None and setup.target_attendees < 0:
         problems["target_attendees"] = "The number of attendees cannot be negative."
     return problems

@@ -6,60 +6,106 @@ may read but every state-changing request and every form page refuses them.
 
 from __future__ import annotations
 
-import re
-
+import pytest
 import sqlalchemy as sa
+from flask import url_for
 
+from agenda.demo import add_demo_agenda
+from agenda.models import AgendaItem, Speaker
 from symposium.models import Symposium
 from tests.conftest import post_form
 
 # Public on purpose; adding a public route means adding it here, deliberately.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "static",
+    "bootstrap.static",
+    "agenda.static",
+    "agenda.agenda_page",
+    "agenda.calendar_file",
+    "agenda.day_calendar_file",
+    "agenda.pdf_file",
+    "agenda.csv_file",
+    "agenda.personal_feed",
+}
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _routes(app, symposium_id: int):
-    """Every (endpoint, method, URL) of the app, with ids filled in."""
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
-            continue
-        url = re.sub(r"<int:symposium_id>", str(symposium_id), rule.rule)
-        assert "<" not in url, f"fill the arguments of {rule.rule} in this test"
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule.endpoint, method, url
+@pytest.fixture
+def filled_symposium(session, create_symposium_record):
+    """A symposium with an agenda and speakers, so every route has something to act on."""
+    symposium = create_symposium_record(title="Unchanged title")
+    add_demo_agenda(session, symposium)
+    session.commit()
+    return symposium
+
+
+def _routes(app, session, symposium):
+    """Every (endpoint, method, URL) of the app that is not public, with real ids filled in."""
+    values = {
+        "symposium_id": symposium.id,
+        "day_number": 1,
+        "item_id": session.scalars(sa.select(AgendaItem.id)).first(),
+        "speaker_id": session.scalars(sa.select(Speaker.id)).first(),
+    }
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in PUBLIC_ENDPOINTS:
+                continue
+            missing = rule.arguments - values.keys()
+            assert not missing, f"give {missing} of {rule.rule} a value in this test"
+            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, url
+
+
+def _snapshot(session):
+    session.expire_all()
+    return (
+        session.scalars(sa.select(Symposium.title)).all(),
+        session.execute(
+            sa.select(
+                AgendaItem.id, AgendaItem.title, AgendaItem.position, AgendaItem.cancelled
+            ).order_by(AgendaItem.id)
+        ).all(),
+        session.scalars(sa.select(Speaker.name).order_by(Speaker.id)).all(),
+    )
 
 
 def test_public_endpoints_are_exactly_the_known_ones(app):
     public = {e for e, view in app.view_functions.items() if getattr(view, "is_public", False)}
-    assert public | {"static", "bootstrap.static"} == PUBLIC_ENDPOINTS
+    static = {e for e in app.view_functions if e == "static" or e.endswith(".static")}
+    assert public | static == PUBLIC_ENDPOINTS
 
 
 def test_anonymous_visitors_are_sent_to_login_from_every_organiser_route(
-    app, client, create_symposium_record
+    app, client, session, filled_symposium
 ):
-    symposium = create_symposium_record()
-    routes = list(_routes(app, symposium.id))
-    assert len(routes) >= 10
+    routes = list(_routes(app, session, filled_symposium))
+    assert len(routes) >= 25
+    before = _snapshot(session)
     for endpoint, method, url in routes:
         response = client.open(url, method=method)
         assert response.status_code == 302, (endpoint, method)
         assert response.headers["Location"].startswith("/login?next="), (endpoint, method)
+    assert _snapshot(session) == before
 
 
 def test_viewers_read_but_change_nothing_on_any_route(
-    app, client, login, create_symposium_record, session
+    app, client, login, session, filled_symposium
 ):
-    symposium = create_symposium_record(title="Unchanged title")
     login("viewer")
-    checked = 0
-    for endpoint, method, url in _routes(app, symposium.id):
+    before = _snapshot(session)
+    changing = 0
+    for endpoint, method, url in _routes(app, session, filled_symposium):
         if endpoint == "auth.logout":
             continue  # viewers may log out
         view = app.view_functions[endpoint]
         if method in CHANGING:
-            response = post_form(client, url, {"title": "Changed by a viewer"})
+            data = {"title": "Changed by a viewer", "preset": "two-day-apec", "direction": "up"}
+            response = post_form(client, url, data)
             assert response.status_code == 403, (endpoint, method)
-            checked += 1
+            changing += 1
         elif getattr(view, "organiser_only", False):
             # Pages made for changing something refuse viewers too.
             assert client.get(url).status_code == 403, endpoint
@@ -67,17 +113,17 @@ def test_viewers_read_but_change_nothing_on_any_route(
             response = client.get(url)
             assert response.status_code in (200, 302), endpoint
             assert not response.headers.get("Location", "").startswith("/login"), endpoint
-    assert checked >= 2
-    session.expire_all()
-    assert session.scalar(sa.select(Symposium.title)) == "Unchanged title"
-    assert session.scalar(sa.select(sa.func.count()).select_from(Symposium)) == 1
+    assert changing >= 10
+    assert _snapshot(session) == before
 
 
-def test_viewer_is_not_offered_forms(client, login, create_symposium_record):
-    symposium = create_symposium_record()
+def test_viewer_is_not_offered_forms(client, login, filled_symposium):
     login("viewer")
     listing = client.get("/symposia").get_data(as_text=True)
-    detail = client.get(f"/symposia/{symposium.id}").get_data(as_text=True)
-    assert symposium.title in listing and symposium.title in detail
+    detail = client.get(f"/symposia/{filled_symposium.id}").get_data(as_text=True)
+    agenda = client.get(f"/symposia/{filled_symposium.id}/agenda").get_data(as_text=True)
+    assert filled_symposium.title in listing and filled_symposium.title in detail
     assert "New symposium" not in listing
     assert "Edit set-up" not in detail
+    assert "Add an item" not in agenda and 'name="direction"' not in agenda
+    assert "Presentation and the details of the day" in agenda

@@ -1,0 +1,126 @@
+"""Forms of the agenda builder."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from agenda.models import SEXES
+from agenda.presets import PRESETS
+from agenda.schedule import ITEM_KINDS
+from agenda.services import MAX_DURATION, ItemInput, SpeakerInput
+
+
+class ItemForm(FlaskForm):
+    kind = SelectField("Kind", choices=list(ITEM_KINDS.items()), validators=[DataRequired()])
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    duration = IntegerField(
+        "Duration (minutes)",
+        validators=[
+            InputRequired(message="Give the duration in minutes."),
+            NumberRange(1, MAX_DURATION, f"Between 1 and {MAX_DURATION} minutes."),
+        ],
+        render_kw={"min": 1, "max": MAX_DURATION, "step": 5},
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    speaker_ids = SelectMultipleField("Speakers", coerce=int, validate_choice=True)
+    moderator_ids = SelectMultipleField("Moderators", coerce=int, validate_choice=True)
+    materials = TextAreaField(
+        "Materials",
+        validators=[Optional(), Length(max=5000)],
+        description="Links to slides or papers, one per line, each starting with https://.",
+    )
+    insert_at = SelectField("Place", default="end", validate_choice=True)
+
+    def validate_materials(self, field: TextAreaField) -> None:
+        for line in self.material_links():
+            if not line.lower().startswith(("https://", "http://")) or " " in line:
+                raise ValidationError(f"“{line}” is not a web address starting with https://.")
+
+    def material_links(self) -> tuple[str, ...]:
+        return tuple(
+            line.strip() for line in (self.materials.data or "").splitlines() if line.strip()
+        )
+
+    def to_input(self) -> ItemInput:
+        return ItemInput(
+            kind=self.kind.data,
+            title=self.title.data,
+            duration=self.duration.data,
+            description=self.description.data or "",
+            speaker_ids=tuple(self.speaker_ids.data or ()),
+            moderator_ids=tuple(self.moderator_ids.data or ()),
+            materials=self.material_links(),
+        )
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "E-mail address",
+        validators=[Optional(), Length(max=254), Email(check_deliverability=False)],
+        description="Optional; it lets the agenda spot the same person booked elsewhere.",
+    )
+    economy_id = SelectField("Economy", coerce=int, validate_choice=True)
+    organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
+    sex = SelectField(
+        "Sex",
+        choices=[(s, s) for s in SEXES],
+        default="Prefer not to say",
+        description="Recorded for the sex-disaggregated figures of the completion report.",
+    )
+
+    def to_input(self) -> SpeakerInput:
+        return SpeakerInput(
+            name=self.name.data,
+            email=self.email.data or None,
+            economy_id=self.economy_id.data or None,
+            organisation=self.organisation.data,
+            sex=self.sex.data,
+        )
+
+
+class PresetForm(FlaskForm):
+    preset = SelectField(
+        "Template", choices=[(p.name, p.label) for p in PRESETS.values()], validate_choice=True
+    )
+
+
+class DayStartForm(FlaskForm):
+    start_time = TimeField("Starts at (host time)", validators=[InputRequired()])
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+
+class ApplyStartForm(FlaskForm):
+    start_time = TimeField("Start every day at", validators=[InputRequired()])
+
+
+def parse_time(value: str | None, default: dt.time) -> dt.time:
+    """A HH:MM query parameter, or ``default`` when missing or malformed."""
+    try:
+        return dt.time.fromisoformat(value) if value else default
+    except ValueError:
+        return default

@@ -1,0 +1,92 @@
+"""iCalendar (RFC 5545) files of the agenda: the whole symposium, one day, or one person's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar, Event
+
+from agenda.schedule import ITEM_KINDS, AgendaDocument, TimedItem
+
+
+def _description(timed: TimedItem, document: AgendaDocument) -> str:
+    item = timed.item
+    lines = [ITEM_KINDS.get(item.kind, item.kind)]
+    if item.description:
+        lines.append(item.description)
+    if item.speakers:
+        lines.append("Speakers: " + "; ".join(p.label() for p in item.speakers))
+    if item.moderators:
+        lines.append("Moderators: " + "; ".join(p.label() for p in item.moderators))
+    lines += list(item.materials)
+    platform = document.platform_name
+    if document.platform_url:
+        platform += f": {document.platform_url}"
+    lines.append(f"Platform: {platform}")
+    return "\n".join(lines)
+
+
+def _wanted(timed: TimedItem, people_keys: frozenset[str] | None) -> bool:
+    if people_keys is None:
+        return True
+    people = (*timed.item.speakers, *timed.item.moderators)
+    return any(person.key in people_keys for person in people)
+
+
+def agenda_calendar(
+    document: AgendaDocument,
+    *,
+    day_number: int | None = None,
+    people_keys: frozenset[str] | None = None,
+    calendar_name: str | None = None,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """One VEVENT per item (of one day, or with one of ``people_keys``), with stable UIDs.
+
+    Cancelled items stay in the file with STATUS:CANCELLED, so subscribed calendars drop them.
+    """
+    stamp = now or dt.datetime.now(dt.UTC)
+    utc_host = document.host_timezone in {"UTC", "Etc/UTC"}
+    calendar = Calendar()
+    calendar.add("prodid", "-//symposium//agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", calendar_name or document.title)
+    calendar.add("x-wr-timezone", document.host_timezone)
+    for day in document.days:
+        if day_number is not None and day.number != day_number:
+            continue
+        for timed in day.items:
+            if not _wanted(timed, people_keys):
+                continue
+            item = timed.item
+            event = Event()
+            event.add("uid", item.uid)
+            event.add("dtstamp", stamp.astimezone(dt.UTC))
+            start, end = timed.start, timed.end
+            if utc_host:
+                start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+            event.add("dtstart", start)
+            event.add("dtend", end)
+            event.add("summary", item.title)
+            event.add("description", _description(timed, document))
+            event.add("location", document.platform_name)
+            if document.platform_url:
+                event.add("url", document.platform_url)
+            event.add("sequence", item.sequence)
+            event.add("last-modified", item.last_modified.astimezone(dt.UTC))
+            event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+            event.add("categories", [ITEM_KINDS.get(item.kind, item.kind)])
+            calendar.add_component(event)
+    if not utc_host:
+        calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def webcal_url(https_url: str) -> str:
+    """The ``webcal://`` form of a feed's address, which calendar programs subscribe to."""
+    for scheme in ("https://", "http://"):
+        if https_url.startswith(scheme):
+            return "webcal://" + https_url[len(scheme) :]
+    return https_url

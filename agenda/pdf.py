@@ -1,0 +1,139 @@
+"""The agenda as a printable PDF: each day's items with times in the host zone and one more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from agenda.schedule import ITEM_KINDS, AgendaDocument, in_zone
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+VERA = Path(reportlab.__file__).parent / "fonts"
+
+
+@cache
+def _fonts() -> tuple[str, str]:
+    """Register a Unicode TrueType font (accents, Vietnamese); DejaVu if present, else Vera."""
+    regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
+    if not (regular.exists() and bold.exists()):
+        regular, bold = VERA / "Vera.ttf", VERA / "VeraBd.ttf"
+    pdfmetrics.registerFont(TTFont("AgendaSans", str(regular)))
+    pdfmetrics.registerFont(TTFont("AgendaSans-Bold", str(bold)))
+    pdfmetrics.registerFontFamily("AgendaSans", normal="AgendaSans", bold="AgendaSans-Bold")
+    return "AgendaSans", "AgendaSans-Bold"
+
+
+def _span(start: dt.datetime, end: dt.datetime, zone: str, host_date: dt.date) -> str:
+    local_start, local_end = in_zone(start, zone), in_zone(end, zone)
+    text = f"{local_start:%H:%M}–{local_end:%H:%M}"
+    if local_start.date() != host_date:
+        text += f" ({local_start:%a %-d %b})"
+    return text
+
+
+def agenda_pdf(
+    document: AgendaDocument,
+    *,
+    display_timezone: str | None = None,
+    generated_on: dt.date | None = None,
+) -> bytes:
+    """A4 PDF of the agenda; the second time column is UTC unless another zone is asked for."""
+    regular, bold = _fonts()
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle(
+        "body", parent=styles["BodyText"], fontName=regular, fontSize=9, leading=11
+    )
+    title = ParagraphStyle("title", parent=styles["Title"], fontName=bold, fontSize=16)
+    heading = ParagraphStyle("h", parent=styles["Heading2"], fontName=bold, fontSize=12)
+    other = (
+        display_timezone
+        if display_timezone and display_timezone != document.host_timezone
+        else "UTC"
+    )
+    made = generated_on or dt.date.today()
+
+    story: list = [
+        Paragraph(escape(document.title), title),
+        Paragraph(
+            f"Project {escape(document.project_number)} · {escape(document.platform_name)} · "
+            f"times in {escape(document.host_timezone)} (host) and {escape(other)}",
+            body,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    for day in document.days:
+        story.append(Paragraph(f"Day {day.number} — {day.date:%A %-d %B %Y}", heading))
+        rows = [
+            [
+                Paragraph(f"<b>{escape(document.host_timezone)}</b>", body),
+                Paragraph(f"<b>{escape(other)}</b>", body),
+                Paragraph("<b>Item</b>", body),
+                Paragraph("<b>Min.</b>", body),
+            ]
+        ]
+        for timed in day.items:
+            item = timed.item
+            kind = escape(ITEM_KINDS.get(item.kind, item.kind))
+            text = f"<b>{escape(item.title)}</b> <i>({kind})</i>"
+            if item.cancelled:
+                text = f"<strike>{text}</strike> (cancelled)"
+            for role, people in (("Speakers", item.speakers), ("Moderators", item.moderators)):
+                if people:
+                    names = "; ".join(escape(p.label()) for p in people)
+                    text += f"<br/>{role}: {names}"
+            rows.append(
+                [
+                    Paragraph(
+                        _span(timed.start, timed.end, document.host_timezone, day.date), body
+                    ),
+                    Paragraph(escape(_span(timed.start, timed.end, other, day.date)), body),
+                    Paragraph(text, body),
+                    Paragraph(str(item.duration), body),
+                ]
+            )
+        table = Table(rows, colWidths=[30 * mm, 38 * mm, 95 * mm, 12 * mm], repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story += [table, Spacer(1, 5 * mm)]
+
+    def footer(canvas, pdf) -> None:
+        canvas.saveState()
+        canvas.setFont(regular, 8)
+        canvas.drawString(
+            18 * mm, 10 * mm, f"{document.project_number} · agenda of {made:%-d %B %Y}"
+        )
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {pdf.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"Agenda — {document.title}",
+        author="symposium",
+    )
+    pdf.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

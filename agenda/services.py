@@ -1,0 +1,316 @@
+"""Building an agenda: items, their order, speakers, templates and the day starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from agenda.checks import Warning, double_bookings, long_days, missing_speakers
+from agenda.models import AgendaItem, ItemPerson, Speaker
+from agenda.presets import PRESETS
+from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
+from symposium.models import Symposium, SymposiumDay, utcnow
+
+MAX_DURATION = 8 * 60
+
+
+class AgendaError(ValueError):
+    """A change to the agenda that cannot be made; the message is for the organiser."""
+
+
+@dataclass
+class ItemInput:
+    """What an organiser enters for an item."""
+
+    kind: str
+    title: str
+    duration: int
+    description: str = ""
+    speaker_ids: tuple[int, ...] = ()
+    moderator_ids: tuple[int, ...] = ()
+    materials: tuple[str, ...] = ()
+
+
+def items_by_day(session: Session, symposium: Symposium) -> dict[int, list[AgendaItem]]:
+    """Each day's items in order, keyed by day id, with their people loaded (one query)."""
+    day_ids = [day.id for day in symposium.days]
+    items = session.scalars(
+        sa.select(AgendaItem)
+        .where(AgendaItem.day_id.in_(day_ids))
+        .options(selectinload(AgendaItem.people).selectinload(ItemPerson.speaker))
+        .order_by(AgendaItem.day_id, AgendaItem.position, AgendaItem.id)
+    )
+    grouped: dict[int, list[AgendaItem]] = {day_id: [] for day_id in day_ids}
+    for item in items:
+        grouped[item.day_id].append(item)
+    return grouped
+
+
+def person_ref(speaker: Speaker) -> PersonRef:
+    # The e-mail identifies one person across symposia; without it, the record does.
+    key = speaker.email.lower() if speaker.email else f"speaker-{speaker.id}"
+    economy = speaker.economy.name if speaker.economy else None
+    return PersonRef(speaker.name, economy, speaker.organisation, key)
+
+
+def item_plan(item: AgendaItem) -> ItemPlan:
+    return ItemPlan(
+        uid=f"agenda-item-{item.id}@symposium",
+        kind=item.kind,
+        title=item.title,
+        duration=item.duration_minutes,
+        description=item.description,
+        speakers=tuple(person_ref(s) for s in item.people_in("speaker")),
+        moderators=tuple(person_ref(s) for s in item.people_in("moderator")),
+        materials=tuple(item.materials or ()),
+        cancelled=item.cancelled,
+        sequence=item.sequence,
+        last_modified=item.updated_at.replace(tzinfo=dt.UTC),
+    )
+
+
+def agenda_document(
+    session: Session, symposium: Symposium, *, with_platform_link: bool
+) -> AgendaDocument:
+    """The symposium's timed agenda as plain data for pages and exports.
+
+    The join link is left out of what anyone may download; registered people get it.
+    """
+    grouped = items_by_day(session, symposium)
+    days = tuple(
+        schedule_day(
+            day.number,
+            day.date,
+            day.start_time,
+            symposium.host_timezone,
+            [item_plan(item) for item in grouped[day.id]],
+        )
+        for day in symposium.days
+    )
+    return AgendaDocument(
+        title=symposium.title,
+        project_number=symposium.project_number,
+        host_timezone=symposium.host_timezone,
+        platform_name=symposium.platform_name,
+        platform_url=symposium.platform_url if with_platform_link else None,
+        days=days,
+    )
+
+
+def agenda_warnings(
+    session: Session, symposium: Symposium, document: AgendaDocument
+) -> list[Warning]:
+    """Everything worth a second look: long days, missing speakers, people booked twice."""
+    warnings = long_days(document.days, symposium.daily_max_minutes)
+    warnings += missing_speakers(document.days)
+    ours = [(symposium.title, t) for day in document.days for t in day.items]
+    people = {p.key for _, t in ours for p in (*t.item.speakers, *t.item.moderators)}
+    others = []
+    emails = {key for key in people if "@" in key}
+    if emails:
+        # Other symposia where the same people (by e-mail) speak.
+        other_ids = session.scalars(
+            sa.select(Speaker.symposium_id)
+            .where(sa.func.lower(Speaker.email).in_(emails), Speaker.symposium_id != symposium.id)
+            .distinct()
+        )
+        for other in session.scalars(sa.select(Symposium).where(Symposium.id.in_(other_ids))):
+            other_document = agenda_document(session, other, with_platform_link=False)
+            others += [(other.title, t) for day in other_document.days for t in day.items]
+    # Our items come first, so a clash that involves one of them is reported on ours.
+    our_uids = {t.item.uid for _, t in ours}
+    warnings += [w for w in double_bookings(ours + others) if w.item_uid in our_uids]
+    return warnings
+
+
+def _symposium_speakers(session: Session, symposium_id: int, ids: tuple[int, ...]) -> list[Speaker]:
+    if not ids:
+        return []
+    found = {
+        s.id: s
+        for s in session.scalars(
+            sa.select(Speaker).where(Speaker.id.in_(ids), Speaker.symposium_id == symposium_id)
+        )
+    }
+    if len(found) != len(set(ids)):
+        raise AgendaError("One of the chosen speakers is not a speaker of this symposium.")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _check(data: ItemInput) -> None:
+    if data.kind not in ITEM_KINDS:
+        raise AgendaError(f"Unknown kind of item: {data.kind!r}.")
+    if not data.title.strip():
+        raise AgendaError("Give the item a title.")
+    if not 1 <= data.duration <= MAX_DURATION:
+        raise AgendaError(f"The duration must be between 1 and {MAX_DURATION} minutes.")
+
+
+def _set_content(session: Session, item: AgendaItem, symposium_id: int, data: ItemInput) -> None:
+    _check(data)
+    speakers = _symposium_speakers(session, symposium_id, data.speaker_ids)
+    moderators = _symposium_speakers(session, symposium_id, data.moderator_ids)
+    item.kind, item.title, item.duration_minutes = data.kind, data.title.strip(), data.duration
+    item.description = data.description.strip()
+    item.materials = list(data.materials)
+    item.people = [
+        ItemPerson(speaker=person, role=role, position=index)
+        for role, people in (("speaker", speakers), ("moderator", moderators))
+        for index, person in enumerate(people)
+    ]
+
+
+def add_item(
+    session: Session, day: SymposiumDay, data: ItemInput, index: int | None = None
+) -> AgendaItem:
+    """Insert an item at place ``index`` of the day (at the end when None); times follow."""
+    items = items_by_day(session, day.symposium)[day.id]
+    index = len(items) if index is None else min(max(index, 0), len(items))
+    item = AgendaItem(day=day, position=index)
+    _set_content(session, item, day.symposium_id, data)
+    items.insert(index, item)
+    session.add(item)
+    _renumber(items, touch=True)
+    session.flush()
+    return item
+
+
+def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
+    """Change an item; calendar programs see a higher SEQUENCE and replace their copy."""
+    _set_content(session, item, item.day.symposium_id, data)
+    _touch(item)
+    session.flush()
+
+
+def set_cancelled(session: Session, item: AgendaItem, cancelled: bool) -> None:
+    """Cancel an item (it stays in the calendar feeds as cancelled) or bring it back."""
+    item.cancelled = cancelled
+    _touch(item)
+    session.flush()
+
+
+def move_item(session: Session, item: AgendaItem, offset: int) -> None:
+    """Move an item ``offset`` places within its day (−1 up, +1 down); the times follow."""
+    items = items_by_day(session, item.day.symposium)[item.day_id]
+    index = items.index(item)
+    target = min(max(index + offset, 0), len(items) - 1)
+    if target == index:
+        return
+    items.insert(target, items.pop(index))
+    _renumber(items, touch=True)
+    session.flush()
+
+
+def _renumber(items: list[AgendaItem], touch: bool = False) -> None:
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            if touch and item.id is not None:
+                _touch(item)  # its times changed
+
+
+def _touch(item: AgendaItem) -> None:
+    item.sequence = (item.sequence or 0) + 1
+    item.updated_at = utcnow()
+
+
+def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
+    """Fill an empty agenda from a template; returns the number of items added."""
+    preset = PRESETS.get(name)
+    if preset is None:
+        raise AgendaError("Unknown template.")
+    if len(preset.days) > len(symposium.days):
+        raise AgendaError(
+            f"“{preset.label}” needs {len(preset.days)} days; this symposium has "
+            f"{len(symposium.days)}."
+        )
+    if any(items_by_day(session, symposium).values()):
+        raise AgendaError("The agenda already has items; a template only fills an empty one.")
+    count = 0
+    for day, preset_items in zip(symposium.days, preset.days, strict=False):
+        for position, entry in enumerate(preset_items):
+            session.add(
+                AgendaItem(
+                    day=day,
+                    position=position,
+                    kind=entry.kind,
+                    title=entry.title,
+                    duration_minutes=entry.duration,
+                    description="",
+                    materials=[],
+                )
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
+    """Move a day's start; every item of the day moves with it."""
+    day.start_time = start
+    for item in items_by_day(session, day.symposium)[day.id]:
+        _touch(item)
+    session.flush()
+
+
+@dataclass
+class SpeakerInput:
+    name: str
+    email: str | None = None
+    economy_id: int | None = None
+    organisation: str | None = None
+    sex: str = "Prefer not to say"
+
+
+def save_speaker(
+    session: Session, symposium: Symposium, data: SpeakerInput, speaker: Speaker | None = None
+) -> Speaker:
+    """Add a speaker to the symposium, or change one; e-mails are unique per symposium."""
+    email = data.email.strip().lower() if data.email else None
+    if email:
+        clash = sa.select(Speaker.id).where(
+            Speaker.symposium_id == symposium.id, sa.func.lower(Speaker.email) == email
+        )
+        if speaker is not None:
+            clash = clash.where(Speaker.id != speaker.id)
+        if session.scalar(clash) is not None:
+            raise AgendaError(f"A speaker with the e-mail address {email} is already listed.")
+    if speaker is None:
+        speaker = Speaker(symposium_id=symposium.id)
+        session.add(speaker)
+    speaker.name = data.name.strip()
+    speaker.email = email
+    speaker.economy_id = data.economy_id
+    speaker.organisation = (data.organisation or "").strip() or None
+    speaker.sex = data.sex
+    session.flush()
+    return speaker
+
+
+def list_speakers(session: Session, symposium: Symposium) -> list[Speaker]:
+    return list(
+        session.scalars(
+            sa.select(Speaker)
+            .where(Speaker.symposium_id == symposium.id)
+            .options(selectinload(Speaker.economy))
+            .order_by(Speaker.name)
+        )
+    )
+
+
+def delete_speaker(session: Session, speaker: Speaker) -> None:
+    """Remove a speaker who is in no item (take them out of the items first)."""
+    in_items = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ItemPerson)
+        .where(ItemPerson.speaker_id == speaker.id)
+    )
+    if in_items:
+        raise AgendaError(
+            f"{speaker.name} is in {in_items} item(s) of the agenda; take them out first."
+        )
+    session.delete(speaker)
+    session.flush()

@@ -1,0 +1,206 @@
+"""The agenda builder as an organiser uses it, through its pages, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from agenda.models import AgendaItem
+from tests.agenda.conftest import day_items
+from tests.conftest import post_form
+
+
+def item_times(page: str) -> list[str]:
+    return re.findall(r'class="text-nowrap item-time">([0-9:–]+)<', page)
+
+
+def test_template_fills_the_days_and_the_times_follow(client, login, create_symposium_record):
+    symposium = create_symposium_record()  # days start at 09:00 America/Lima
+    login()
+    url = f"/symposia/{symposium.id}/agenda"
+    response = post_form(client, f"{url}/template", {"preset": "two-day-apec"})
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert item_times(page)[:7] == [
+        "09:00–09:15",
+        "09:15–09:45",
+        "09:45–10:30",
+        "10:30–10:40",
+        "10:40–11:10",
+        "11:10–11:40",
+        "11:40–11:50",
+    ]
+    assert item_times(page)[7:] == [
+        "09:00–09:15",
+        "09:15–10:00",
+        "10:00–10:20",
+        "10:20–11:05",
+        "11:05–11:15",
+    ]
+    # Keynotes and panels have no speaker yet: the builder says so.
+    assert "has no speaker" in page
+    # A second template on a filled agenda is refused, politely.
+    again = post_form(client, f"{url}/template", {"preset": "two-day-apec"}, follow_redirects=True)
+    assert "only fills an empty one" in again.get_data(as_text=True)
+
+
+def test_editing_a_duration_moves_everything_after_it(
+    client, login, session, create_symposium_record
+):
+    symposium = create_symposium_record()
+    login()
+    post_form(client, f"/symposia/{symposium.id}/agenda/template", {"preset": "two-day-apec"})
+    keynote = day_items(session, symposium, 1)[1]
+    response = post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/items/{keynote.id}/edit",
+        {"kind": "keynote", "title": keynote.title, "duration": "50", "description": ""},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    assert item_times(page)[1:4] == ["09:15–10:05", "10:05–10:50", "10:50–11:00"]
+    assert day_items(session, symposium, 1)[1].sequence == 1  # calendars will see the change
+
+
+def test_insert_move_cancel_and_restore(client, login, session, create_symposium_record):
+    symposium = create_symposium_record()
+    login()
+    base = f"/symposia/{symposium.id}/agenda"
+    post_form(client, f"{base}/template", {"preset": "two-day-apec"})
+    first, second = day_items(session, symposium, 2)[:2]
+
+    response = post_form(
+        client,
+        f"{base}/days/2/items/new",
+        {
+            "kind": "economy_presentation",
+            "title": "Peru's experience",
+            "duration": "20",
+            "insert_at": str(first.id),
+        },
+    )
+    assert response.status_code == 302
+    titles = [i.title for i in day_items(session, symposium, 2)]
+    assert titles[:3] == [first.title, "Peru's experience", second.title]
+
+    post_form(client, f"{base}/items/{second.id}/move", {"direction": "up"})
+    assert [i.title for i in day_items(session, symposium, 2)][1] == second.title
+
+    post_form(client, f"{base}/items/{first.id}/cancel", {})
+    stored = day_items(session, symposium, 2)
+    assert stored[0].cancelled and stored[0].sequence >= 1
+    page = client.get(base).get_data(as_text=True)
+    assert item_times(page)[-6:-4] == ["09:00–09:15", "09:00–09:45"]  # the rest moved up
+
+    post_form(client, f"{base}/items/{first.id}/cancel", {"restore": "1"})
+    assert not day_items(session, symposium, 2)[0].cancelled
+
+
+def test_bad_item_input_gets_field_errors_and_saves_nothing(
+    client, login, session, create_symposium_record
+):
+    symposium = create_symposium_record()
+    login()
+    response = post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/days/1/items/new",
+        {
+            "kind": "keynote",
+            "title": "Keynote",
+            "duration": "0",
+            "materials": "javascript:alert(1)",
+            "insert_at": "end",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Between 1 and 480 minutes." in page
+    assert "is not a web address starting with https://" in page
+    assert 'value="Keynote"' in page
+    assert session.query(AgendaItem).count() == 0
+    missing_day = post_form(
+        client, f"/symposia/{symposium.id}/agenda/days/4/items/new", {"title": "x"}
+    )
+    assert missing_day.status_code == 404
+
+
+def test_speakers_are_assigned_and_long_days_warned(
+    client, login, session, create_symposium_record, create_speaker, economies
+):
+    symposium = create_symposium_record(daily_max_minutes=60)
+    lan = create_speaker(symposium, economy=economies["Viet Nam"], organisation="Agency")
+    login()
+    base = f"/symposia/{symposium.id}/agenda"
+    post_form(
+        client,
+        f"{base}/days/1/items/new",
+        {
+            "kind": "keynote",
+            "title": "Keynote",
+            "duration": "90",
+            "speaker_ids": [str(lan.id)],
+            "insert_at": "end",
+        },
+    )
+    page = client.get(base).get_data(as_text=True)
+    assert "Speakers: Nguyễn Thị Lan" in page
+    assert "Day 1 runs 90 minutes, longer than the 60-minute maximum" in page
+    assert "has no speaker" not in page
+
+
+def test_speaker_form_validates_and_refuses_a_duplicate_email(
+    client, login, session, create_symposium_record, create_speaker
+):
+    symposium = create_symposium_record()
+    create_speaker(symposium, name="Daniel Fuentes", email="daniel@example.org")
+    login()
+    url = f"/symposia/{symposium.id}/agenda/speakers"
+    duplicate = post_form(
+        client,
+        url,
+        {"name": "D. Fuentes", "email": "DANIEL@example.org", "economy_id": "0", "sex": "Male"},
+    )
+    assert duplicate.status_code == 422
+    assert "already listed" in duplicate.get_data(as_text=True)
+    empty = post_form(client, url, {"name": "", "economy_id": "0", "sex": "Male"})
+    assert empty.status_code == 422 and "This field is required" in empty.get_data(as_text=True)
+    added = post_form(client, url, {"name": "Mei-Ling Chen", "economy_id": "0", "sex": "Female"})
+    assert added.status_code == 302
+    assert "Mei-Ling Chen" in client.get(url).get_data(as_text=True)
+
+
+def test_a_speaker_in_an_item_cannot_be_removed(
+    client, login, session, create_symposium_record, create_speaker
+):
+    symposium = create_symposium_record()
+    lan = create_speaker(symposium)
+    login()
+    post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/days/1/items/new",
+        {
+            "kind": "keynote",
+            "title": "Keynote",
+            "duration": "30",
+            "speaker_ids": [str(lan.id)],
+            "insert_at": "end",
+        },
+    )
+    response = post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/speakers/{lan.id}/delete",
+        {},
+        follow_redirects=True,
+    )
+    assert "take them out first" in response.get_data(as_text=True)
+
+
+def test_day_start_moves_the_whole_day(client, login, session, create_symposium_record):
+    symposium = create_symposium_record()
+    login()
+    post_form(client, f"/symposia/{symposium.id}/agenda/template", {"preset": "two-day-apec"})
+    post_form(client, f"/symposia/{symposium.id}/agenda/days/1/start", {"day1-start_time": "07:30"})
+    page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    assert item_times(page)[0] == "07:30–07:45"
+    session.expire_all()
+    assert day_items(session, symposium, 1)[0].day.start_time == dt.time(7, 30)

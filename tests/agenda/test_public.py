@@ -1,0 +1,144 @@
+"""The public agenda page, its downloads, the personal feeds and the time-zone planner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import vobject
+
+from agenda.demo import add_demo_agenda
+from tests.conftest import post_form
+
+
+def demo_agenda(session, create_symposium_record, **kw):
+    """A symposium with the demo's agenda (2-day template with speakers), committed."""
+    symposium = create_symposium_record(**kw)
+    add_demo_agenda(session, symposium)
+    session.commit()
+    return symposium
+
+
+def test_anyone_reads_the_agenda_in_host_time_and_their_own(
+    client, session, create_symposium_record
+):
+    symposium = demo_agenda(
+        session, create_symposium_record, platform_url="https://zoom.example.org/j/secret"
+    )
+    page = client.get(f"/agenda/{symposium.id}").get_data(as_text=True)
+    assert '09:15–09:45 <span class="small text-muted">America/Lima</span>' in page
+    assert "Nguyễn Thị Lan (E-commerce and Digital Economy Agency, Viet Nam)" in page
+    assert "zoom.example.org/j/secret" not in page  # the join link is for registrants only
+
+    tokyo = client.get(f"/agenda/{symposium.id}?tz=Asia/Tokyo").get_data(as_text=True)
+    # 09:15 in Lima (UTC−5) is 23:15 in Tokyo (UTC+9), same date.
+    assert '23:15–23:45 <span class="small text-muted">Asia/Tokyo</span>' in tokyo
+    auckland = client.get(f"/agenda/{symposium.id}?tz=Pacific/Auckland").get_data(as_text=True)
+    # 09:00 Lima = 14:00 UTC = 03:00 NZDT the next day.
+    assert "03:00–03:15" in auckland and "Wed 24 Mar 2027" in auckland
+
+    unknown = client.get(f"/agenda/{symposium.id}?tz=Mars/Base").get_data(as_text=True)
+    assert "is not a time zone we know" in unknown
+
+
+def test_calendar_downloads_parse_in_an_independent_parser(
+    client, session, create_symposium_record
+):
+    symposium = demo_agenda(session, create_symposium_record)
+    whole = client.get(f"/agenda/{symposium.id}.ics")
+    assert whole.status_code == 200 and whole.mimetype == "text/calendar"
+    calendar = vobject.readOne(whole.get_data(as_text=True))
+    assert len(calendar.vevent_list) == 12
+    day2 = vobject.readOne(client.get(f"/agenda/{symposium.id}/day-2.ics").get_data(as_text=True))
+    assert len(day2.vevent_list) == 5
+    assert client.get(f"/agenda/{symposium.id}/day-3.ics").status_code == 404
+    # Stable UIDs: the same on a second download.
+    again = vobject.readOne(client.get(f"/agenda/{symposium.id}.ics").get_data(as_text=True))
+    assert [e.uid.value for e in again.vevent_list] == [e.uid.value for e in calendar.vevent_list]
+
+
+def test_pdf_and_csv_downloads(client, session, create_symposium_record):
+    symposium = demo_agenda(session, create_symposium_record, title='=HYPERLINK("http://x")')
+    pdf = client.get(f"/agenda/{symposium.id}.pdf?tz=Asia/Ho_Chi_Minh")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    response = client.get(f"/agenda/{symposium.id}.csv?tz=Asia/Ho_Chi_Minh")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:5] == ["Day", "Date", "Start", "End", "Time zone"]
+    assert len(rows) == 13
+    # 09:00 Lima is 21:00 in Ho Chi Minh City.
+    assert rows[1][2:5] == ["21:00", "21:15", "Asia/Ho_Chi_Minh"]
+    assert rows[1][5] == "2027-03-23 14:00"
+
+
+def test_formula_like_titles_reach_the_csv_as_text(client, login, session, create_symposium_record):
+    symposium = create_symposium_record()
+    login()
+    post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/days/1/items/new",
+        {
+            "kind": "other",
+            "title": '=HYPERLINK("http://evil")',
+            "duration": "10",
+            "insert_at": "end",
+        },
+    )
+    text = client.get(f"/agenda/{symposium.id}.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+    assert not re.search(r'(^|,)"?=HYPERLINK', text, re.M)
+
+
+def test_speaker_feed_has_only_their_sessions_and_the_join_link(
+    client, login, session, create_symposium_record
+):
+    symposium = demo_agenda(
+        session, create_symposium_record, platform_url="https://zoom.example.org/j/9"
+    )
+    login("viewer")
+    speakers_page = client.get(f"/symposia/{symposium.id}/agenda/speakers").get_data(as_text=True)
+    row = next(r for r in speakers_page.split("<tr>") if "Mei-Ling Chen" in r)
+    feed = re.search(r'href="([^"]*/agenda/feed/[^"]+)"', row).group(1)
+    assert feed.startswith("http://localhost/agenda/feed/")
+    calendar = vobject.readOne(
+        client.get(feed.removeprefix("http://localhost")).get_data(as_text=True)
+    )
+    titles = sorted(e.summary.value for e in calendar.vevent_list)
+    assert titles == sorted(
+        [
+            "E-commerce as a key accelerator for the development of MSMEs",
+            "Policies, experiences and practices applied for the promotion of e-commerce for the "
+            "benefit of MSMEs and gender equality",
+            "Next steps for the promotion of e-commerce in MSMEs through collaborative work among "
+            "APEC economies",
+        ]
+    )
+    assert all(e.url.value == "https://zoom.example.org/j/9" for e in calendar.vevent_list)
+    # A token that was tampered with is a plain 404.
+    tampered = feed.removeprefix("http://localhost")[:-8] + "AAAA.ics"
+    assert client.get(tampered).status_code == 404
+
+
+def test_planner_suggests_a_start_and_the_organiser_applies_it(
+    client, login, session, create_symposium_record, economies
+):
+    invited = [economies[name].id for name in ("Peru", "Viet Nam", "Chinese Taipei", "Singapore")]
+    symposium = demo_agenda(session, create_symposium_record, invited_economy_ids=invited)
+    login()
+    page = client.get(f"/symposia/{symposium.id}/agenda/planner").get_data(as_text=True)
+    assert "Viet Nam" in page and "Asia/Ho_Chi_Minh" in page
+    assert "min outside the window" in page  # 09:00 Lima is 21:00 in Hanoi
+    suggested = re.search(r"Starting every day at <strong>(\d\d:\d\d) America/Lima", page).group(1)
+    figures = re.findall(r"<strong>([\d.]+)</strong> person-hours", page)
+    assert figures
+    response = post_form(
+        client,
+        f"/symposia/{symposium.id}/agenda/planner/apply",
+        {"start_time": suggested},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert all(
+        f"{day.start_time:%H:%M}" == suggested
+        for day in session.get(type(symposium), symposium.id).days
+    )
