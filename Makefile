@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint chromium bench clean
+.PHONY: run test lint system-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,11 @@ run: $(VENV)/.installed-app
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## chromium: Debian's Chromium for the browser tests (Playwright cannot download one here)
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; \
+## system-packages: Debian's Chromium for the browser tests (Playwright cannot download one
+## here) and the DejaVu fonts the PDFs embed for accented and Vietnamese names
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core; \
 	fi
 
 lint: $(VENV)/.installed-test
@@ -36,7 +37,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 ## test: install the test tools and Chromium, lint, and run every test on SQLite and PostgreSQL
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test system-packages lint
 	$(BIN)/pytest -v
 
 bench: $(VENV)/.installed-test

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, TimedItem
 
@@ -52,7 +52,8 @@ def agenda_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", calendar_name or document.title)
+    # An X- property is not known to be text, so say so (its newlines must be escaped too).
+    calendar.add("x-wr-calname", vText(calendar_name or document.title))
     calendar.add("x-wr-timezone", document.host_timezone)
     for day in document.days:
         if day_number is not None and day.number != day_number:
