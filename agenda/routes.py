@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from agenda import bp
 from agenda.feeds import feed_token
+from agenda.ical import webcal_url
 from agenda.forms import (
     ApplyStartForm,
     DayStartForm,
@@ -277,6 +278,11 @@ def feed_url(symposium_id: int, speaker_id: int | None) -> str:
     """The personal, subscribable calendar link of a speaker (or of every session)."""
     token = feed_token(current_app.config["SECRET_KEY"], symposium_id, speaker_id)
     return url_for("agenda.personal_feed", token=token, _external=True)
+
+
+@bp.app_template_filter("webcal")
+def webcal_filter(url: str) -> str:
+    return webcal_url(url)
 
 
 @bp.app_template_filter("in_zone")

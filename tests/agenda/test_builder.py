@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from agenda.models import AgendaItem
+from symposium.services import DayPlan
 from tests.agenda.conftest import day_items
 from tests.conftest import post_form
 
@@ -204,3 +205,33 @@ def test_day_start_moves_the_whole_day(client, login, session, create_symposium_
     assert item_times(page)[0] == "07:30–07:45"
     session.expire_all()
     assert day_items(session, symposium, 1)[0].day.start_time == dt.time(7, 30)
+
+
+def test_a_speaker_booked_at_the_same_time_in_another_symposium_is_warned(
+    client, login, session, create_symposium_record, create_speaker
+):
+    lima = create_symposium_record(title="Lima symposium")  # 09:00 Lima = 14:00 UTC
+    hanoi = create_symposium_record(
+        title="Hanoi symposium",
+        host_timezone="Asia/Ho_Chi_Minh",
+        days=[DayPlan(dt.date(2027, 3, 23), dt.time(21, 0)), DayPlan(dt.date(2027, 3, 24))],
+    )  # 21:00 Hanoi = 14:00 UTC
+    login()
+    for symposium in (lima, hanoi):
+        lan = create_speaker(symposium, email="lan@example.org")
+        post_form(
+            client,
+            f"/symposia/{symposium.id}/agenda/days/1/items/new",
+            {
+                "kind": "keynote",
+                "title": f"Keynote in {symposium.title}",
+                "duration": "30",
+                "speaker_ids": [str(lan.id)],
+                "insert_at": "end",
+            },
+        )
+    page = client.get(f"/symposia/{lima.id}/agenda").get_data(as_text=True)
+    assert (
+        "Nguyễn Thị Lan is due in “Keynote in Lima symposium” (Lima symposium) and in "
+        "“Keynote in Hanoi symposium” (Hanoi symposium) at the same time."
+    ) in page
