@@ -10,7 +10,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from agenda import bp
 from agenda.feeds import feed_token
-from agenda.ical import webcal_url
 from agenda.forms import (
     ApplyStartForm,
     DayStartForm,
@@ -20,6 +19,7 @@ from agenda.forms import (
     SpeakerForm,
     parse_time,
 )
+from agenda.ical import webcal_url
 from agenda.models import AgendaItem, Speaker
 from agenda.planner import Window, local_spans, suggest_start
 from agenda.planning import invited_groups, planner_days
