@@ -142,3 +142,21 @@ def test_planner_suggests_a_start_and_the_organiser_applies_it(
         f"{day.start_time:%H:%M}" == suggested
         for day in session.get(type(symposium), symposium.id).days
     )
+
+
+def test_team_feed_has_every_session_with_the_join_link(
+    client, login, session, create_symposium_record
+):
+    symposium = demo_agenda(
+        session, create_symposium_record, platform_url="https://zoom.example.org/j/7"
+    )
+    login("viewer")
+    page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    webcal = re.search(r'href="(webcal://[^"]+)" id="team-feed"', page).group(1)
+    path = webcal.removeprefix("webcal://localhost")
+    calendar = vobject.readOne(client.get(path).get_data(as_text=True))
+    assert len(calendar.vevent_list) == 12
+    assert {e.url.value for e in calendar.vevent_list} == {"https://zoom.example.org/j/7"}
+    # The public download of the same agenda carries no join link.
+    public = client.get(f"/agenda/{symposium.id}.ics").get_data(as_text=True)
+    assert "zoom.example.org/j/7" not in public
