@@ -40,9 +40,10 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test system-packages lint
 	$(BIN)/pytest -v
 
+## bench: the benchmarks in bench/, each against a baseline measured in the same run
 bench: $(VENV)/.installed-test
-	@ls bench/*.py >/dev/null 2>&1 && for script in bench/*.py; do $(BIN)/python $$script; done \
-		|| echo "No benchmarks yet."
+	$(BIN)/pip install --quiet -e '.[test,deploy]'
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, Timezone, vText
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, TimedItem
 
@@ -24,6 +25,14 @@ def _description(timed: TimedItem, document: AgendaDocument) -> str:
         platform += f": {document.platform_url}"
     lines.append(f"Platform: {platform}")
     return "\n".join(lines)
+
+
+@cache
+def _vtimezone(tzid: str, year: int) -> Timezone:
+    """The host zone's rules from a year before the event to two after (built once: slow)."""
+    return Timezone.from_tzid(
+        tzid, first_date=dt.date(year - 1, 1, 1), last_date=dt.date(year + 2, 1, 1)
+    )
 
 
 def _wanted(timed: TimedItem, people_keys: frozenset[str] | None) -> bool:
@@ -80,8 +89,9 @@ def agenda_calendar(
             event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
             event.add("categories", [ITEM_KINDS.get(item.kind, item.kind)])
             calendar.add_component(event)
-    if not utc_host:
-        calendar.add_missing_timezones()
+    if not utc_host and document.days:
+        year = document.days[0].date.year
+        calendar.subcomponents.insert(0, _vtimezone(document.host_timezone, year))
     return calendar.to_ical()
 
 
