@@ -51,6 +51,12 @@ class ItemForm(FlaskForm):
         description="Links to slides or papers, one per line, each starting with https://.",
     )
     insert_at = SelectField("Place", default="end", validate_choice=True)
+    day_number = SelectField(
+        "Day",
+        coerce=int,
+        validate_choice=True,
+        description="Moving an item to another day puts it at the end of that day.",
+    )
 
     def validate_materials(self, field: TextAreaField) -> None:
         for line in self.material_links():

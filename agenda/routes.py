@@ -34,6 +34,7 @@ from agenda.services import (
     items_by_day,
     list_speakers,
     move_item,
+    move_item_to_day,
     save_speaker,
     set_cancelled,
     set_day_start,
@@ -112,7 +113,8 @@ def day_start(symposium_id: int, day_number: int) -> Any:
 
 
 def _item_form(symposium: Symposium, day: SymposiumDay, item: AgendaItem | None) -> ItemForm:
-    form = ItemForm(obj=None)
+    # Without a day in the request the item stays where it is.
+    form = ItemForm(day_number=item.day.number if item else day.number)
     people = [(s.id, s.name) for s in list_speakers(db.session(), symposium)]
     form.speaker_ids.choices = people
     form.moderator_ids.choices = people
@@ -121,6 +123,9 @@ def _item_form(symposium: Symposium, day: SymposiumDay, item: AgendaItem | None)
         (str(other.id), f"After “{other.title}”") for other in day_items if other is not item
     ]
     form.insert_at.choices.append(("end", "At the end of the day"))
+    form.day_number.choices = [
+        (d.number, f"Day {d.number}, {d.date:%a %-d %b}") for d in symposium.days
+    ]
     return form
 
 
@@ -143,6 +148,7 @@ def new_item(symposium_id: int, day_number: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     day = _day_or_404(symposium, day_number)
     form = _item_form(symposium, day, None)
+    del form.day_number  # a new item goes in the day it is added to
     if request.method == "GET":
         form.insert_at.data = request.args.get("after", "end")
     if form.validate_on_submit():
@@ -176,6 +182,7 @@ def edit_item(symposium_id: int, item_id: int) -> Any:
     elif form.validate_on_submit():
         try:
             update_item(db.session(), item, form.to_input())
+            move_item_to_day(db.session(), item, _day_or_404(symposium, form.day_number.data))
         except AgendaError as error:
             form.form_errors.append(str(error))
         else:

@@ -204,6 +204,21 @@ def move_item(session: Session, item: AgendaItem, offset: int) -> None:
     session.flush()
 
 
+def move_item_to_day(session: Session, item: AgendaItem, day: SymposiumDay) -> None:
+    """Move an item to the end of another day of the same symposium."""
+    if day.id == item.day_id:
+        return
+    if day.symposium_id != item.day.symposium_id:
+        raise AgendaError("An item can only move to a day of its own symposium.")
+    grouped = items_by_day(session, day.symposium)
+    left_behind = [other for other in grouped[item.day_id] if other is not item]
+    item.day = day
+    item.position = len(grouped[day.id])
+    _touch(item)
+    _renumber(left_behind, touch=True)
+    session.flush()
+
+
 def _renumber(items: list[AgendaItem], touch: bool = False) -> None:
     for position, item in enumerate(items):
         if item.position != position:

@@ -235,3 +235,25 @@ def test_a_speaker_booked_at_the_same_time_in_another_symposium_is_warned(
         "Nguyễn Thị Lan is due in “Keynote in Lima symposium” (Lima symposium) and in "
         "“Keynote in Hanoi symposium” (Hanoi symposium) at the same time."
     ) in page
+
+
+def test_an_item_moves_to_another_day_and_both_days_close_up(
+    client, login, session, create_symposium_record
+):
+    symposium = create_symposium_record()
+    login()
+    base = f"/symposia/{symposium.id}/agenda"
+    post_form(client, f"{base}/template", {"preset": "two-day-apec"})
+    keynote = day_items(session, symposium, 1)[1]
+    response = post_form(
+        client,
+        f"{base}/items/{keynote.id}/edit",
+        {"kind": "keynote", "title": keynote.title, "duration": "30", "day_number": "2"},
+    )
+    assert response.status_code == 302
+    assert [i.title for i in day_items(session, symposium, 2)][-1] == keynote.title
+    assert keynote.title not in [i.title for i in day_items(session, symposium, 1)]
+    assert [i.position for i in day_items(session, symposium, 1)] == list(range(6))
+    page = client.get(base).get_data(as_text=True)
+    assert item_times(page)[1] == "09:15–10:00"  # the panel moved up into the keynote's slot
+    assert item_times(page)[-1] == "11:15–11:45"  # the keynote closes day 2
