@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from symposium.services import utc_offset_label
+
 
 @dataclass(frozen=True)
 class ZoneGroup:
@@ -50,12 +52,6 @@ class Suggestion:
     start: dt.time
     person_hours: float
     current_person_hours: float
-
-
-def _offset_label(moment: dt.datetime) -> str:
-    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'+' if minutes >= 0 else '−'}{hours:02d}:{rest:02d}"
 
 
 def _host_start(day: DaySlot, host: ZoneInfo, start: dt.time | None = None) -> dt.datetime:
@@ -121,7 +117,7 @@ def local_spans(
                     end,
                     outside_minutes(start, end, window),
                     start.date() != day.date,
-                    _offset_label(start),
+                    utc_offset_label(zone, start),
                 )
             )
         rows.append(row)
