@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from symposium.db import Base
-from symposium.models import Economy, SymposiumDay, utcnow
+from symposium.models import SEXES, Economy, SymposiumDay, utcnow
 
-SEXES = ("Female", "Male", "Other", "Prefer not to say")
+__all__ = ["SEXES", "AgendaItem", "ItemPerson", "Speaker"]
 
 
 class Speaker(Base):

@@ -43,6 +43,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "symposium@localhost"),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR", str(instance_path / "mail")),
+        # Sending attempts of a mail before it is marked failed (organisers can re-queue it).
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "5")),
+        # The address people reach the site at, for links in mails (e.g. https://symposium.example.org).
+        "BASE_URL": os.environ.get("BASE_URL"),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from symposium.db import Base
 
+# How sex is recorded for every participant and speaker (undisclosed is kept, never dropped).
+SEXES = ("Female", "Male", "Other", "Prefer not to say")
+
 
 def utcnow() -> dt.datetime:
     """Timezone-aware now in UTC (stored as naive UTC, the portable form)."""
@@ -154,3 +157,35 @@ class SymposiumDay(Base):
     def starts_at(self) -> dt.datetime:
         """The day's start as an aware datetime in the host time zone."""
         return dt.datetime.combine(self.date, self.start_time, tzinfo=self.symposium.zone)
+
+
+class MailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """A mail to send, written in the same transaction as the change that causes it.
+
+    ``idempotency_key`` names the purpose and the recipient (e.g. ``gic:3:v2:focal-17``): queuing
+    the same key twice yields one message, so one person never gets the same mail twice.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    # [{"filename": …, "content_type": "application/pdf", "data": base64}, …]
+    attachments: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(sa.String(16), default=MailStatus.QUEUED.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

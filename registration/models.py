@@ -1,0 +1,211 @@
+"""Models of the circular and of nominations: GIC versions, focal points, their links,
+quotas per economy, nominations and the invitations to register that accepting one creates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from symposium.db import Base
+from symposium.models import Economy, OutboxMessage, Symposium, User, utcnow
+
+ORGANISATION_TYPES = (
+    "Government",
+    "Private sector",
+    "Academia",
+    "Civil society",
+    "International organisation",
+)
+INTENDED_ROLES = ("Participant", "Speaker")
+DEFAULT_QUOTA = 2
+
+
+class CircularVersion(Base):
+    """One version of a symposium's General Information Circular (GIC).
+
+    The organiser writes the text sections; the app fills in the rest from the symposium. A
+    version that has been distributed is frozen: ``document`` keeps what was sent, and editing
+    starts the next version.
+    """
+
+    __tablename__ = "circular_version"
+    __table_args__ = (sa.UniqueConstraint("symposium_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    # Organiser-written Markdown, sanitised when shown.
+    introduction: Mapped[str] = mapped_column(sa.Text, default="")
+    objectives: Mapped[str] = mapped_column(sa.Text, default="")
+    target_participants: Mapped[str] = mapped_column(sa.Text, default="")
+    nomination_procedure: Mapped[str] = mapped_column(sa.Text, default="")
+    registration_instructions: Mapped[str] = mapped_column(sa.Text, default="")
+    privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
+    # What changed since the previous version, in one line (sent with a revised GIC).
+    change_summary: Mapped[str | None] = mapped_column(sa.String(300))
+    # The filled-in circular as sent (a JSON form of registration.circular.CircularDocument).
+    document: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    distributed_at: Mapped[dt.datetime | None]
+
+    symposium: Mapped[Symposium] = relationship()
+
+    @property
+    def is_revision(self) -> bool:
+        return self.number > 1
+
+
+class FocalPoint(Base):
+    """The contact of an economy who receives the GIC and nominates its delegates."""
+
+    __tablename__ = "focal_point"
+    __table_args__ = (sa.UniqueConstraint("symposium_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
+    )
+    economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))  # stored lower-case
+    role: Mapped[str] = mapped_column(sa.String(200), default="")  # forum / role
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    economy: Mapped[Economy] = relationship()
+    symposium: Mapped[Symposium] = relationship()
+    links: Mapped[list[NominationLink]] = relationship(
+        back_populates="focal_point", cascade="all, delete-orphan"
+    )
+
+
+class NominationLink(Base):
+    """A focal point's personal nomination link; only the token's hash is kept."""
+
+    __tablename__ = "nomination_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    focal_point_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("focal_point.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    focal_point: Mapped[FocalPoint] = relationship(back_populates="links")
+
+
+class CircularDelivery(Base):
+    """The mail that took a version of the GIC to a focal point (for the progress page)."""
+
+    __tablename__ = "circular_delivery"
+    __table_args__ = (sa.UniqueConstraint("version_id", "focal_point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("circular_version.id", ondelete="CASCADE"), index=True
+    )
+    focal_point_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("focal_point.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox_message.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[CircularVersion] = relationship()
+    focal_point: Mapped[FocalPoint] = relationship()
+    message: Mapped[OutboxMessage] = relationship()
+
+
+class NominationQuota(Base):
+    """How many delegates an economy may nominate; also the row nominations lock.
+
+    Every nomination change of an economy first updates ``changes`` on this row, so two focal
+    points submitting at the same moment are served one after the other and the quota holds.
+    """
+
+    __tablename__ = "nomination_quota"
+
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), primary_key=True
+    )
+    economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"), primary_key=True)
+    quota: Mapped[int] = mapped_column(default=DEFAULT_QUOTA)
+    changes: Mapped[int] = mapped_column(default=0)
+
+
+class NominationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+# Nominations that take a place in the economy's quota.
+ACTIVE_STATUSES = (NominationStatus.PENDING, NominationStatus.ACCEPTED, NominationStatus.WAITLISTED)
+
+
+class Nomination(Base):
+    """A delegate nominated by an economy's focal point."""
+
+    __tablename__ = "nomination"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
+    )
+    economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"), index=True)
+    focal_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("focal_point.id", ondelete="SET NULL"), index=True
+    )
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))  # stored lower-case
+    sex: Mapped[str] = mapped_column(sa.String(20))
+    organisation: Mapped[str] = mapped_column(sa.String(200))
+    organisation_type: Mapped[str] = mapped_column(sa.String(40))
+    job_title: Mapped[str] = mapped_column(sa.String(200))
+    youth: Mapped[bool] = mapped_column(default=False)
+    intended_role: Mapped[str] = mapped_column(sa.String(20), default="Participant")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(
+        sa.String(16), default=NominationStatus.PENDING.value, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    economy: Mapped[Economy] = relationship()
+    focal_point: Mapped[FocalPoint | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    invitation: Mapped[RegistrationInvitation | None] = relationship(
+        back_populates="nomination", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class RegistrationInvitation(Base):
+    """The personal registration link an accepted nominee receives (hash only)."""
+
+    __tablename__ = "registration_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomination_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("nomination.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    nomination: Mapped[Nomination] = relationship(back_populates="invitation")

@@ -1,0 +1,24 @@
+"""Absolute links for mails, built alike in a request and in a command (demo, worker)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of ``endpoint``.
+
+    ``BASE_URL`` (the address people reach the site at, behind any proxy) wins when set;
+    otherwise a request's own host is used, and outside a request ``http://localhost:5000``.
+    """
+    base = current_app.config.get("BASE_URL")
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit((base or "http://localhost:5000").rstrip("/"))
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)

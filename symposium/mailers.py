@@ -1,0 +1,104 @@
+"""Mail backends: SMTP (one connection per batch) and files (``.eml`` in the instance folder)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import smtplib
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any, Protocol
+
+from symposium.models import OutboxMessage
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The MIME message of an outbox row; its Message-ID follows from the idempotency key."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
+    domain = sender.rpartition("@")[2] or "localhost"
+    email["Message-ID"] = f"<{digest}@{domain}>"
+    email.set_content(message.body)
+    for attachment in message.attachments or []:
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        email.add_attachment(
+            base64.b64decode(attachment["data"]),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment["filename"],
+        )
+    return email
+
+
+class Mailer(Protocol):
+    def __enter__(self) -> Mailer: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class SmtpMailer:
+    """Sends over one SMTP connection, opened for a batch and closed after it."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.connection: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpMailer:
+        config = self.config
+        factory = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        self.connection = factory(config["MAIL_HOST"], config["MAIL_PORT"], timeout=30)
+        if config["MAIL_USE_STARTTLS"] and not config["MAIL_USE_SSL"]:
+            self.connection.starttls()
+        if config.get("MAIL_USERNAME"):
+            self.connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except smtplib.SMTPException:
+                self.connection.close()
+            self.connection = None
+
+    def send(self, message: OutboxMessage) -> None:
+        assert self.connection is not None, "use the mailer as a context manager"
+        self.connection.send_message(build_email(message, self.config["MAIL_SENDER"]))
+
+
+class FileMailer:
+    """Writes each mail to ``<dir>/<id>-<key>.eml`` (the embedded default; no server needed)."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.folder = Path(config["MAIL_FILE_DIR"])
+        self.sender = config["MAIL_SENDER"]
+
+    def __enter__(self) -> FileMailer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, message: OutboxMessage) -> None:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", message.idempotency_key)[:120]
+        target = self.folder / f"{message.id:08d}-{name}.eml"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(bytes(build_email(message, self.sender)))
+        partial.replace(target)  # atomic: a reader never sees half a mail
+
+
+def mailer_for(config: Mapping[str, Any]) -> Mailer:
+    backend = config["MAIL_BACKEND"]
+    if backend == "smtp":
+        return SmtpMailer(config)
+    if backend == "file":
+        return FileMailer(config)
+    raise ValueError(f"Unknown MAIL_BACKEND {backend!r}: use smtp or file.")
