@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, in_zone
-
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-VERA = Path(reportlab.__file__).parent / "fonts"
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    """Register a Unicode TrueType font (accents, Vietnamese); DejaVu if present, else Vera."""
-    regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        regular, bold = VERA / "Vera.ttf", VERA / "VeraBd.ttf"
-    pdfmetrics.registerFont(TTFont("AgendaSans", str(regular)))
-    pdfmetrics.registerFont(TTFont("AgendaSans-Bold", str(bold)))
-    pdfmetrics.registerFontFamily("AgendaSans", normal="AgendaSans", bold="AgendaSans-Bold")
-    return "AgendaSans", "AgendaSans-Bold"
+from symposium.pdf_fonts import pdf_fonts
 
 
 def _span(start: dt.datetime, end: dt.datetime, zone: str, host_date: dt.date) -> str:
@@ -50,7 +31,8 @@ def agenda_pdf(
     generated_on: dt.date | None = None,
 ) -> bytes:
     """A4 PDF of the agenda; the second time column is UTC unless another zone is asked for."""
-    regular, bold = _fonts()
+    fonts = pdf_fonts()
+    regular, bold = fonts.regular, fonts.bold
     styles = getSampleStyleSheet()
     body = ParagraphStyle(
         "body", parent=styles["BodyText"], fontName=regular, fontSize=9, leading=11

@@ -2,11 +2,27 @@
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("registration", __name__, template_folder="templates")
+bp = Blueprint(
+    "registration",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/registration-static",
+)
 
-from registration import routes  # noqa: E402,F401  (registers the views on bp)
+from registration import (  # noqa: E402,F401  (registers the views on bp)
+    circular_routes,
+    focal_point_routes,
+    nomination_routes,
+    public,
+    routes,
+)
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint (and, once built, this feature's part of the demo)."""
+    """Register the blueprint and this feature's part of the demo."""
+    from registration.demo import add_demo_circular
+    from symposium.demo import add_demo_builder
+
     app.register_blueprint(bp)
+    add_demo_builder(app, add_demo_circular)

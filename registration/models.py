@@ -183,6 +183,7 @@ class Nomination(Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
 
+    symposium: Mapped[Symposium] = relationship()
     economy: Mapped[Economy] = relationship()
     focal_point: Mapped[FocalPoint | None] = relationship()
     decided_by: Mapped[User | None] = relationship()

@@ -1,4 +1,4 @@
-"""Pages of the circular, nominations and registration (placeholder for now)."""
+"""The registration page: a placeholder until registration itself is built."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from registration import bp
 from symposium.routes import symposium_or_404
 
 WHAT_COMES = (
-    "The General Information Circular, focal points, nominations by economy, "
-    "registration with a waiting list, participant lists and attendance imported "
-    "from Zoom or Teams."
+    "Registration by invitation (from accepted nominations) or through an open form, with a "
+    "waiting list; participant lists; attendance imported from Zoom or Teams."
 )
 
 
@@ -21,6 +20,6 @@ def placeholder(symposium_id: int) -> Any:
     return render_template(
         "symposium/placeholder.html",
         symposium=symposium_or_404(symposium_id),
-        feature="Circular, nominations and registration",
+        feature="Registration and attendance",
         description=WHAT_COMES,
     )

@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask_bootstrap import Bootstrap5
     from flask_wtf.csrf import CSRFProtect
 
-    from symposium import auth, cli, db, demo, errors, formatting, headers, routes
+    from symposium import auth, cli, db, demo, errors, formatting, headers, outbox_routes, routes
 
     db.init_app(app)
     auth.init_app(app)  # before CSRF, so an anonymous POST is sent to login, not told off
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     demo.init_app(app)
     app.register_blueprint(routes.bp)
+    app.register_blueprint(outbox_routes.bp)
 
     # Feature packages are imported here only, so the core never depends on them elsewhere.
     import agenda

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from symposium import db, migrate
 from symposium.accounts import AccountError, create_user, set_password
 from symposium.models import Role, User
+from symposium.outbox_cli import outbox_cli
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema.")
 users_cli = AppGroup("users", help="Manage organiser and viewer accounts.")
@@ -82,3 +83,4 @@ def users_set_password(email: str, password: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)

@@ -15,6 +15,14 @@ from typing import Any, Protocol
 from symposium.models import OutboxMessage
 
 
+def message_id_for(key: str, sender: str) -> str:
+    """The Message-ID of the mail with idempotency key ``key``: the same on every attempt, so a
+    mail client can tell a resent copy from a new mail."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{digest}@{domain}>"
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The MIME message of an outbox row; its Message-ID follows from the idempotency key."""
     email = EmailMessage()
@@ -22,9 +30,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
-    domain = sender.rpartition("@")[2] or "localhost"
-    email["Message-ID"] = f"<{digest}@{domain}>"
+    email["Message-ID"] = message_id_for(message.idempotency_key, sender)
     email.set_content(message.body)
     for attachment in message.attachments or []:
         maintype, _, subtype = attachment["content_type"].partition("/")
@@ -64,7 +70,7 @@ class SmtpMailer:
         if self.connection is not None:
             try:
                 self.connection.quit()
-            except smtplib.SMTPException:
+            except OSError:  # SMTPException too: the server went away; nothing left to say
                 self.connection.close()
             self.connection = None
 
@@ -96,9 +102,48 @@ class FileMailer:
 
 
 def mailer_for(config: Mapping[str, Any]) -> Mailer:
+    """The mailer the configuration asks for (``MAIL_BACKEND``: ``smtp`` or ``file``)."""
     backend = config["MAIL_BACKEND"]
     if backend == "smtp":
         return SmtpMailer(config)
     if backend == "file":
         return FileMailer(config)
     raise ValueError(f"Unknown MAIL_BACKEND {backend!r}: use smtp or file.")
+
+
+def _reply_text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def describe_error(error: Exception) -> str:
+    """The server's reply (``550 5.1.1 No such user``) or the error, as an organiser reads it."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {_reply_text(reply)} ({recipient})"
+            for recipient, (code, reply) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_reply_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether the server refused the mail for good (a 5xx reply): retrying would repeat it."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
+def breaks_connection(error: Exception) -> bool:
+    """Whether the error leaves the mailer unusable, so the rest of its batch should wait.
+
+    A reply about one mail (refused recipient, rejected data) leaves the SMTP session usable;
+    a dropped connection, a timeout, a 421 (server closing) or a full disk does not.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, OSError)

@@ -269,3 +269,20 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# --- a real SMTP server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on a free loopback port that records every mail it receives.
+
+    ``.host``, ``.port``, ``.messages`` (parsed, with ``.envelope_recipients``),
+    ``.connections``, ``.reject(recipient[, reply])``, ``.wait_for(count, timeout)``; see
+    ``tests/smtp.py``.
+    """
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server

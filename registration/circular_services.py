@@ -1,0 +1,243 @@
+"""Writing, versioning and freezing a symposium's General Information Circular (GIC).
+
+A version that has not been distributed is a draft and is edited in place; once distributed it
+is frozen (its filled-in document is stored as sent) and the next edit starts a new version,
+which must say what changed. Services only flush; the view commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from agenda.planning import invited_groups, planner_days
+from agenda.services import agenda_document
+from registration.circular import (
+    CircularDocument,
+    CircularFacts,
+    CircularTexts,
+    QuotaException,
+    build_circular,
+)
+from registration.circular_defaults import default_texts
+from registration.models import DEFAULT_QUOTA, CircularVersion, NominationQuota
+from symposium.models import Symposium, utcnow
+
+SUMMARY_MAX = 300  # the column's length
+TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(CircularTexts))
+
+
+class CircularError(ValueError):
+    """A circular that cannot be saved; the message is for the organiser, ``field`` names
+    the form field it concerns (if any)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def latest_version(session: Session, symposium: Symposium) -> CircularVersion | None:
+    """The newest saved version of the symposium's circular, or None before the first save."""
+    return session.scalar(
+        sa.select(CircularVersion)
+        .where(CircularVersion.symposium_id == symposium.id)
+        .order_by(CircularVersion.number.desc())
+        .limit(1)
+    )
+
+
+def versions(session: Session, symposium: Symposium) -> list[CircularVersion]:
+    """Every saved version, newest first."""
+    return list(
+        session.scalars(
+            sa.select(CircularVersion)
+            .where(CircularVersion.symposium_id == symposium.id)
+            .order_by(CircularVersion.number.desc())
+        )
+    )
+
+
+def get_version(session: Session, symposium: Symposium, number: int) -> CircularVersion | None:
+    """Version ``number`` of the symposium's circular, if it has been saved."""
+    return session.scalar(
+        sa.select(CircularVersion).where(
+            CircularVersion.symposium_id == symposium.id, CircularVersion.number == number
+        )
+    )
+
+
+def circular_texts_defaults(symposium: Symposium) -> CircularTexts:
+    """The texts a symposium's first circular starts from."""
+    return default_texts(
+        title=symposium.title,
+        forum=symposium.forum,
+        platform_name=symposium.platform_name,
+        po_name=symposium.po_name,
+        quota=DEFAULT_QUOTA,
+        nomination_deadline=symposium.nomination_deadline,
+        registration_deadline=symposium.registration_deadline,
+        women_participants_pct=symposium.target_women_participants_pct,
+    )
+
+
+def first_draft(symposium: Symposium) -> CircularVersion:
+    """Version 1 with the default texts, not added to the session (for showing a symposium
+    that has no saved circular yet without writing anything)."""
+    texts = dataclasses.asdict(circular_texts_defaults(symposium))
+    return CircularVersion(symposium_id=symposium.id, number=1, **texts)
+
+
+def current_version(session: Session, symposium: Symposium) -> CircularVersion:
+    """The latest version; when there is none, the first draft, added and flushed."""
+    version = latest_version(session, symposium)
+    if version is None:
+        version = first_draft(symposium)
+        session.add(version)
+        session.flush()
+    return version
+
+
+def texts_of(version: CircularVersion) -> CircularTexts:
+    """The organiser-written sections of a version."""
+    return CircularTexts(**{name: getattr(version, name) or "" for name in TEXT_FIELDS})
+
+
+def save_circular(
+    session: Session,
+    symposium: Symposium,
+    texts: CircularTexts,
+    change_summary: str | None = None,
+) -> CircularVersion:
+    """Save the organiser's texts: in place on a draft, or as the next version when the latest
+    has been distributed (then ``change_summary`` is required). Raises CircularError."""
+    # Two organisers saving at once must not both start the same new version.
+    session.execute(sa.select(Symposium.id).where(Symposium.id == symposium.id).with_for_update())
+    latest = latest_version(session, symposium)
+    if latest is None:
+        number = 1
+    elif latest.distributed_at is None:
+        number = latest.number
+    else:
+        number = latest.number + 1
+    summary = " ".join((change_summary or "").split())  # one line, whatever was pasted
+    if number > 1 and not summary:
+        raise CircularError(
+            f"Version {number - 1} has been distributed, so this is version {number} "
+            "(Revised): say what changed, in one line.",
+            field="change_summary",
+        )
+    if len(summary) > SUMMARY_MAX:
+        raise CircularError(
+            f"Keep what changed to one line of at most {SUMMARY_MAX} characters.",
+            field="change_summary",
+        )
+    if latest is not None and latest.number == number:
+        version = latest
+    else:
+        version = CircularVersion(symposium_id=symposium.id, number=number)
+        session.add(version)
+    for name in TEXT_FIELDS:
+        setattr(version, name, getattr(texts, name).strip())
+    version.change_summary = summary if number > 1 else None
+    session.flush()
+    return version
+
+
+def _facts(session: Session, symposium: Symposium) -> CircularFacts:
+    overrides = dict(
+        session.execute(
+            sa.select(NominationQuota.economy_id, NominationQuota.quota).where(
+                NominationQuota.symposium_id == symposium.id
+            )
+        ).all()
+    )
+    exceptions = tuple(
+        QuotaException(economy.name, overrides[economy.id])
+        for economy in symposium.invited_economies
+        if overrides.get(economy.id, DEFAULT_QUOTA) != DEFAULT_QUOTA
+    )
+    return CircularFacts(
+        title=symposium.title,
+        project_number=symposium.project_number,
+        forum=symposium.forum,
+        host_timezone=symposium.host_timezone,
+        platform_name=symposium.platform_name,
+        po_name=symposium.po_name,
+        po_email=symposium.po_email,
+        languages=tuple(symposium.languages or ()),
+        interpretation=symposium.interpretation,
+        nomination_deadline=symposium.nomination_deadline,
+        registration_deadline=symposium.registration_deadline,
+        quota=DEFAULT_QUOTA,
+        quota_exceptions=exceptions,
+    )
+
+
+def preview_document(
+    session: Session,
+    symposium: Symposium,
+    texts: CircularTexts,
+    *,
+    version: int,
+    change_summary: str | None = None,
+    issued_on: dt.date | None = None,
+) -> CircularDocument:
+    """The circular these texts make with today's symposium data (nothing is saved)."""
+    # The join link goes to registered people only, never into the circular.
+    agenda = agenda_document(session, symposium, with_platform_link=False)
+    return build_circular(
+        version=version,
+        facts=_facts(session, symposium),
+        texts=texts,
+        days=planner_days(symposium, agenda),
+        economies=invited_groups(symposium),
+        agenda_days=agenda.days,
+        change_summary=change_summary,
+        issued_on=issued_on,
+    )
+
+
+def document_for(session: Session, version: CircularVersion) -> CircularDocument:
+    """What a version shows: as it was sent if distributed, else built from today's data."""
+    if version.document is not None:
+        return CircularDocument.from_dict(version.document)
+    symposium = session.get(Symposium, version.symposium_id)
+    assert symposium is not None  # the foreign key cascades deletes
+    return preview_document(
+        session,
+        symposium,
+        texts_of(version),
+        version=version.number,
+        change_summary=version.change_summary,
+    )
+
+
+def mark_distributed(session: Session, version: CircularVersion) -> CircularDocument:
+    """Freeze a version as it is being sent and return the frozen document.
+
+    Calling it again on a distributed version changes nothing and returns what was frozen.
+    """
+    if version.id is None:  # the unsaved first draft
+        session.add(version)
+    session.flush()
+    # Lock the row so two distributions at once freeze it once, with one date.
+    session.refresh(version, with_for_update=True)
+    if version.distributed_at is not None and version.document is not None:
+        return CircularDocument.from_dict(version.document)
+    symposium = session.get(Symposium, version.symposium_id)
+    assert symposium is not None
+    document = preview_document(
+        session,
+        symposium,
+        texts_of(version),
+        version=version.number,
+        change_summary=version.change_summary,
+        issued_on=dt.datetime.now(symposium.zone).date(),
+    )
+    version.document = document.to_dict()
+    version.distributed_at = utcnow()
+    session.flush()
+    return document

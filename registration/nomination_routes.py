@@ -1,0 +1,264 @@
+"""Organiser pages of nominations and of the circular's distribution."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from registration import bp
+from registration.circular_services import latest_version
+from registration.distribution import (
+    distribute_circular,
+    distribution_progress,
+    economies_without_nominations,
+    invited_focal_points,
+    latest_distributed,
+    queue_invitation_mail,
+    send_reminders,
+)
+from registration.exports import HEADER, nomination_rows
+from registration.forms import BulkDecisionForm, ConfirmForm, DecisionForm, QuotaForm
+from registration.models import Nomination, NominationStatus
+from registration.nominations import (
+    NominationError,
+    decide,
+    nominations_by_economy,
+    nominations_open,
+    set_quota,
+    symposium_nominations,
+)
+from symposium import db
+from symposium.links import external_url
+from symposium.models import Economy, Symposium
+from symposium.routes import symposium_or_404
+from symposium.spreadsheet import csv_bytes, xlsx_bytes
+
+
+def _nomination_link(token: str) -> str:
+    return external_url("registration.nominate_page", token=token)
+
+
+def _invitation_link(token: str) -> str:
+    return external_url("registration.invitation_page", token=token)
+
+
+def _apply(symposium: Symposium, nominations: list[Nomination], decision: str) -> list[str]:
+    """Decide each nomination in a savepoint; returns the problems (the rest is kept)."""
+    session = db.session()
+    problems = []
+    for nomination in nominations:
+        try:
+            with session.begin_nested():
+                outcome = decide(session, nomination, decision, current_user)
+                if outcome.invitation_token:
+                    queue_invitation_mail(session, symposium, outcome, _invitation_link)
+        except NominationError as error:
+            problems.append(str(error))
+    return problems
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations")
+def nominations(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    status = request.args.get("status") or None
+    if status not in {None, *NominationStatus}:
+        abort(400)
+    groups = nominations_by_economy(db.session(), symposium, status)
+    return render_template(
+        "registration/nominations.html",
+        symposium=symposium,
+        groups=groups,
+        status=status,
+        statuses=list(NominationStatus),
+        bulk=BulkDecisionForm(),
+        decision_form=DecisionForm(),
+        quota_form=QuotaForm(),
+        is_open=nominations_open(symposium),
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations/<int:nomination_id>/decide", methods=["POST"])
+def decide_nomination(symposium_id: int, nomination_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    found = symposium_nominations(db.session(), symposium, [nomination_id])
+    if not found:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    problems = _apply(symposium, found, form.decision.data)
+    db.session().commit()
+    for problem in problems:
+        flash(problem, "danger")
+    if not problems:
+        flash(f"{found[0].full_name}: {found[0].status}.", "success")
+    return redirect(url_for("registration.nominations", symposium_id=symposium.id))
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations/bulk", methods=["POST"])
+def bulk_decide(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        flash("Tick at least one nomination, then choose what to do with them.", "warning")
+        return redirect(url_for("registration.nominations", symposium_id=symposium.id))
+    chosen = symposium_nominations(db.session(), symposium, form.nomination_ids.data)
+    problems = _apply(symposium, chosen, form.decision.data)
+    db.session().commit()
+    done = len(chosen) - len(problems)
+    flash(f"{done} nomination{'s' if done != 1 else ''} updated.", "success" if done else "info")
+    for problem in problems:
+        flash(problem, "danger")
+    return redirect(url_for("registration.nominations", symposium_id=symposium.id))
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations/quota", methods=["POST"])
+def change_quota(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    form = QuotaForm()
+    session = db.session()
+    economy = None
+    if form.economy_id.data and form.economy_id.data.isdigit():
+        economy = session.get(Economy, int(form.economy_id.data))
+    if economy is None or not form.validate_on_submit():
+        message = "; ".join(form.quota.errors) or "Choose an economy."
+        flash(f"The quota was not changed: {message}", "danger")
+        return redirect(url_for("registration.nominations", symposium_id=symposium.id))
+    try:
+        active = set_quota(session, symposium, economy, form.quota.data)
+    except NominationError as error:
+        session.rollback()
+        flash(str(error), "danger")
+    else:
+        session.commit()
+        flash(f"{economy.name} may now nominate {form.quota.data}.", "success")
+        if active > form.quota.data:
+            flash(
+                f"{economy.name} already has {active} active nominations; the lower quota "
+                "applies to new nominations and acceptances.",
+                "warning",
+            )
+    return redirect(url_for("registration.nominations", symposium_id=symposium.id))
+
+
+def _export_name(symposium: Symposium, extension: str) -> str:
+    number = symposium.project_number.replace(" ", "-")
+    return f"nominations-{number}-{dt.date.today():%Y%m%d}.{extension}"
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations.csv")
+def nominations_csv(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    rows = nomination_rows(nominations_by_economy(db.session(), symposium))
+    return Response(
+        csv_bytes(HEADER, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(symposium, "csv")}"'},
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/nominations.xlsx")
+def nominations_xlsx(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    rows = nomination_rows(nominations_by_economy(db.session(), symposium))
+    name = _export_name(symposium, "xlsx")
+    return Response(
+        xlsx_bytes([("Nominations", HEADER, rows)]),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- distribution --------------------------------------------------------------------------
+
+
+def _progress_rows(symposium: Symposium):
+    session = db.session()
+    version = latest_distributed(session, symposium)
+    return version, (distribution_progress(session, version) if version else [])
+
+
+@bp.route("/symposia/<int:symposium_id>/distribution")
+def distribution(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    draft = latest_version(session, symposium)
+    sent_version, progress = _progress_rows(symposium)
+    recipients = invited_focal_points(session, symposium)
+    silent = economies_without_nominations(session, symposium)
+    return render_template(
+        "registration/distribution.html",
+        symposium=symposium,
+        draft=draft,
+        sent_version=sent_version,
+        progress=progress,
+        recipients=recipients,
+        silent_recipients=[f for f in recipients if f.economy_id in silent],
+        is_open=nominations_open(symposium),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/distribution/progress.json")
+def distribution_progress_json(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    version, progress = _progress_rows(symposium)
+    return jsonify(
+        version=version.number if version else None,
+        economies=[{"economy": p.economy, **p.counts, "total": p.total} for p in progress],
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/distribution/send", methods=["POST"])
+def distribute(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    version = latest_version(session, symposium)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if version is None:
+        flash("Write the circular before distributing it.", "warning")
+        return redirect(url_for("registration.distribution", symposium_id=symposium.id))
+    if version.number > 1 and not version.change_summary:
+        flash("Say in one line what changed in this revision before sending it.", "warning")
+        return redirect(url_for("registration.distribution", symposium_id=symposium.id))
+    try:
+        result = distribute_circular(session, symposium, version, _nomination_link)
+    except NominationError as error:
+        session.rollback()
+        flash(str(error), "danger")
+    else:
+        session.commit()
+        flash(
+            f"Version {version.number} queued for {result.queued} focal point"
+            f"{'s' if result.queued != 1 else ''}"
+            + (f" ({result.already_sent} had it already)." if result.already_sent else "."),
+            "success",
+        )
+    return redirect(url_for("registration.distribution", symposium_id=symposium.id))
+
+
+@bp.route("/symposia/<int:symposium_id>/distribution/reminders", methods=["POST"])
+def remind(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = send_reminders(session, symposium, _nomination_link)
+    except NominationError as error:
+        session.rollback()
+        flash(str(error), "danger")
+    else:
+        session.commit()
+        flash(
+            f"Reminder queued for {sent} focal point{'s' if sent != 1 else ''}."
+            if sent
+            else "Nobody to remind today: every invited economy has nominated, or was "
+            "reminded today already.",
+            "success" if sent else "info",
+        )
+    return redirect(url_for("registration.distribution", symposium_id=symposium.id))

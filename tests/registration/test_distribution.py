@@ -1,0 +1,139 @@
+"""Distributing the circular to focal points through the outbox and a real SMTP server."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from registration.circular import CircularTexts
+from registration.circular_services import circular_texts_defaults, save_circular
+from registration.models import CircularDelivery
+from symposium.models import OutboxMessage, Symposium
+from tests.conftest import post_form
+from tests.registration.conftest import nominee
+
+LINK = re.compile(r"https?://\S+/nominate/([A-Za-z0-9_-]+)")
+
+
+def send_outbox(app, runner, smtp_server) -> str:
+    """Run the mail worker once against the test SMTP server."""
+    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST=smtp_server.host, MAIL_PORT=smtp_server.port)
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def write_circular(session, symposium: Symposium, **texts) -> None:
+    defaults = circular_texts_defaults(symposium)
+    save_circular(session, symposium, CircularTexts(**{**defaults.__dict__, **texts}))
+    session.commit()
+
+
+def test_each_focal_point_gets_the_pdf_and_a_link_of_their_own(
+    app, client, runner, login, session, smtp_server, invited_symposium, create_focal_point
+):
+    create_focal_point(invited_symposium, "Viet Nam", email="lan@mpi.gov.vn", name="Lan")
+    create_focal_point(invited_symposium, "Viet Nam", email="duc@mpi.gov.vn", name="Đức")
+    create_focal_point(invited_symposium, "Peru", email="lucia@produce.gob.pe", name="Lucía")
+    create_focal_point(invited_symposium, "Mexico", email="ale@economia.gob.mx")  # not invited
+    write_circular(session, invited_symposium)
+    login()
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    assert "to 3 focal points" in client.get(base).get_data(as_text=True)
+
+    sent = post_form(client, f"{base}/send", {}, follow_redirects=True)
+    assert "Version 1 queued for 3 focal points." in sent.get_data(as_text=True)
+    again = post_form(client, f"{base}/send", {}, follow_redirects=True)
+    assert "queued for 0 focal points (3 had it already)" in again.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 3
+
+    progress = client.get(f"{base}/progress.json").get_json()
+    assert progress["version"] == 1
+    assert {e["economy"]: (e["queued"], e["sent"]) for e in progress["economies"]} == {
+        "Peru": (1, 0),
+        "Viet Nam": (2, 0),
+    }
+
+    send_outbox(app, runner, smtp_server)
+    received = {m.envelope_recipients[0]: m for m in smtp_server.messages}
+    assert sorted(received) == ["duc@mpi.gov.vn", "lan@mpi.gov.vn", "lucia@produce.gob.pe"]
+    progress = client.get(f"{base}/progress.json").get_json()
+    assert {e["economy"]: e["sent"] for e in progress["economies"]} == {"Peru": 1, "Viet Nam": 2}
+
+    mail = received["lucia@produce.gob.pe"]
+    assert mail["Subject"] == f"General Information Circular: {invited_symposium.title}"
+    body = mail.get_body(("plain",)).get_content()
+    assert "Dear Lucía," in body and "Peru may nominate up to 2 delegates" in body
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages
+    )
+    assert invited_symposium.project_number in pdf_text
+
+    # Every focal point has a link of their own, and it opens their economy's page.
+    tokens = {
+        a: LINK.search(m.get_body(("plain",)).get_content()).group(1) for a, m in received.items()
+    }
+    assert len(set(tokens.values())) == 3
+    post_form(client, "/logout", {})
+    page = client.get(f"/nominate/{tokens['lucia@produce.gob.pe']}").get_data(as_text=True)
+    assert "Nominations of <strong>Peru</strong>, by Lucía" in page
+
+
+def test_a_revised_circular_goes_out_marked_revised_with_what_changed(
+    app, client, runner, login, session, smtp_server, invited_symposium, create_focal_point
+):
+    create_focal_point(invited_symposium, "Chile", email="francisca@sercotec.cl")
+    write_circular(session, invited_symposium)
+    login()
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    post_form(client, f"{base}/send", {})
+    send_outbox(app, runner, smtp_server)
+
+    defaults = circular_texts_defaults(invited_symposium)
+    symposium = session.get(Symposium, invited_symposium.id)
+    save_circular(
+        session,
+        symposium,
+        CircularTexts(**{**defaults.__dict__, "objectives": "Updated objectives."}),
+        change_summary="Day 2 now starts an hour earlier.",
+    )
+    session.commit()
+    post_form(client, f"{base}/send", {})
+    send_outbox(app, runner, smtp_server)
+
+    first, revised = smtp_server.messages
+    assert not first["Subject"].startswith("Revised")
+    assert revised["Subject"] == f"Revised General Information Circular: {symposium.title}"
+    body = revised.get_body(("plain",)).get_content()
+    assert "revised General Information Circular (version 2)" in body
+    assert "What changed: Day 2 now starts an hour earlier." in body
+    assert session.scalar(sa.select(sa.func.count(CircularDelivery.id))) == 2
+
+
+def test_reminders_go_only_to_economies_that_nominated_nobody(
+    client, login, session, invited_symposium, create_focal_point
+):
+    _, peru = create_focal_point(invited_symposium, "Peru", email="lucia@produce.gob.pe")
+    create_focal_point(invited_symposium, "Viet Nam", email="lan@mpi.gov.vn")
+    create_focal_point(invited_symposium, "Chile", email="francisca@sercotec.cl")
+    write_circular(session, invited_symposium)
+    login()
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    early = post_form(client, f"{base}/reminders", {}, follow_redirects=True)
+    assert "Distribute the circular first" in early.get_data(as_text=True)
+    post_form(client, f"{base}/send", {})
+    assert post_form(client, f"/nominate/{peru}", nominee()).status_code == 302
+
+    reminded = post_form(client, f"{base}/reminders", {}, follow_redirects=True)
+    assert "Reminder queued for 2 focal points." in reminded.get_data(as_text=True)
+    twice = post_form(client, f"{base}/reminders", {}, follow_redirects=True)
+    assert "Nobody to remind today" in twice.get_data(as_text=True)
+    reminders = session.scalars(
+        sa.select(OutboxMessage.recipient).where(OutboxMessage.subject.startswith("Reminder"))
+    ).all()
+    assert sorted(reminders) == ["francisca@sercotec.cl", "lan@mpi.gov.vn"]

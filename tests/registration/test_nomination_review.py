@@ -1,0 +1,133 @@
+"""Organisers review nominations by economy: decisions, invitations, quotas and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from registration.models import Nomination, RegistrationInvitation
+from registration.nominations import NomineeInput, nominate
+from symposium.models import OutboxMessage
+from tests.conftest import post_form
+from tests.registration.conftest import NOMINEE
+
+
+def add_nominees(session, focal_point, *people: dict) -> list[Nomination]:
+    made = []
+    for person in people:
+        values = {**NOMINEE, **person}
+        values["youth"] = values["youth"] == "yes"
+        made.append(nominate(session, focal_point, NomineeInput(**values)))
+    session.commit()
+    return made
+
+
+def test_accepting_mails_a_personal_registration_link(
+    client, login, session, invited_symposium, create_focal_point
+):
+    focal_point, _ = create_focal_point(invited_symposium, "Peru")
+    lan, ana = add_nominees(
+        session, focal_point, {}, {"email": "ana@example.pe", "given_name": "Ana"}
+    )
+    login()
+    base = f"/symposia/{invited_symposium.id}/nominations"
+    page = client.get(base).get_data(as_text=True)
+    assert "Peru" in page and "Ana" in page and "0 accepted" in page
+
+    response = post_form(client, f"{base}/{lan.id}/decide", {"decision": "accept"})
+    assert response.status_code == 302
+    mail = session.scalars(sa.select(OutboxMessage)).one()
+    assert mail.recipient == "lan@example.vn"
+    assert mail.subject == f"Invitation to register: {invited_symposium.title}"
+    link = re.search(r"https?://\S+/invitation/(\S+)", mail.body)
+    assert link, mail.body
+    invitation = client.get(f"/invitation/{link.group(1)}")
+    assert invitation.status_code == 200
+    assert "Lan Nguyễn Thị" in invitation.get_data(as_text=True)
+    assert link.group(1) not in session.scalars(sa.select(RegistrationInvitation.token_hash)).all()
+
+    # Rejecting after all kills the link.
+    post_form(client, f"{base}/{lan.id}/decide", {"decision": "reject"})
+    assert client.get(f"/invitation/{link.group(1)}").status_code == 404
+    # Accepting twice sends one mail: the second press changes nothing.
+    post_form(client, f"{base}/{ana.id}/decide", {"decision": "accept"})
+    post_form(client, f"{base}/{ana.id}/decide", {"decision": "accept"})
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 2
+
+
+def test_acceptances_respect_the_quota_and_the_quota_can_change(
+    client, login, session, invited_symposium, create_focal_point
+):
+    focal_point, _ = create_focal_point(invited_symposium, "Chile")
+    people = add_nominees(
+        session,
+        focal_point,
+        {"email": "a@example.cl", "given_name": "A"},
+        {"email": "b@example.cl", "given_name": "B"},
+    )
+    login()
+    base = f"/symposia/{invited_symposium.id}/nominations"
+    chile = next(e for e in invited_symposium.invited_economies if e.name == "Chile")
+
+    lowered = post_form(
+        client, f"{base}/quota", {"economy_id": chile.id, "quota": "1"}, follow_redirects=True
+    )
+    assert "Chile may now nominate 1." in lowered.get_data(as_text=True)
+    assert "already has 2 active nominations" in lowered.get_data(as_text=True)
+
+    bulk = post_form(
+        client,
+        f"{base}/bulk",
+        {"decision": "accept", "nomination_ids": [p.id for p in people]},
+        follow_redirects=True,
+    )
+    text = bulk.get_data(as_text=True)
+    assert "1 nomination updated." in text
+    assert "raise the quota to accept B" in text
+    session.expire_all()
+    assert [session.get(Nomination, p.id).status for p in people] == ["accepted", "pending"]
+
+    bad = post_form(client, f"{base}/quota", {"economy_id": chile.id, "quota": "-3"})
+    assert bad.status_code == 302
+    assert "was not changed" in client.get(base).get_data(as_text=True)
+
+
+def test_viewers_read_nominations_but_cannot_decide(
+    client, login, session, invited_symposium, create_focal_point
+):
+    focal_point, _ = create_focal_point(invited_symposium, "Peru")
+    (lan,) = add_nominees(session, focal_point, {})
+    login("viewer")
+    base = f"/symposia/{invited_symposium.id}/nominations"
+    page = client.get(base).get_data(as_text=True)
+    assert "Lan" in page and 'name="decision"' not in page
+    assert post_form(client, f"{base}/{lan.id}/decide", {"decision": "accept"}).status_code == 403
+    session.expire_all()
+    assert session.get(Nomination, lan.id).status == "pending"
+
+
+def test_exports_carry_formulas_as_text(
+    client, login, session, invited_symposium, create_focal_point
+):
+    focal_point, _ = create_focal_point(invited_symposium, "Viet Nam")
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    add_nominees(session, focal_point, {"given_name": hostile, "organisation": "+SUM(A1:A9)"})
+    login("viewer")
+    base = f"/symposia/{invited_symposium.id}/nominations"
+
+    rows = list(csv.reader(io.StringIO(client.get(f"{base}.csv").get_data(as_text=True))))
+    assert rows[0][:3] == ["\ufeffEconomy", "Given name", "Family name"]
+    assert rows[1][0] == "Viet Nam"
+    assert rows[1][1] == "'" + hostile and rows[1][5] == "'+SUM(A1:A9)"
+
+    response = client.get(f"{base}.xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data))["Nominations"]
+    name = sheet.cell(row=2, column=2)
+    assert name.value == hostile and name.data_type == "s"
+    assert sheet.cell(row=2, column=6).data_type == "s"
+    assert sheet.cell(row=2, column=4).value == "lan@example.vn"
