@@ -19,10 +19,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-## run: install, create or upgrade the SQLite database, load the demo, serve on 127.0.0.1:5000
+## run: install, create or upgrade the SQLite database, load the demo, write its mails to
+## instance/mail/, serve on 127.0.0.1:5000
 run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	$(FLASK) outbox send
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## system-packages: Debian's Chromium for the browser tests (Playwright cannot download one

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, url_for
-from markupsafe import Markup
 
 from registration import bp
 from registration.circular import CircularDocument, change_line, missing_sections
@@ -26,15 +25,8 @@ from registration.models import CircularVersion
 from registration.pdf import circular_pdf
 from symposium import db
 from symposium.auth import organiser_required
-from symposium.markdown import render_markdown
 from symposium.models import Symposium
 from symposium.routes import symposium_or_404
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text: str | None) -> Markup:
-    """Organiser-written Markdown as sanitised HTML (for the circular partial, on any page)."""
-    return render_markdown(text)
 
 
 @bp.app_template_filter("change_line")

@@ -3,6 +3,7 @@ and nominations from most economies, some accepted, some waiting for a decision.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,24 @@ DEMO_FOCAL_POINTS = (
     ("Chinese Taipei", "Lin Yu-ting", "SMEWG focal point, SME Administration"),
     ("Viet Nam", "Trần Minh Đức", "SMEWG focal point, Ministry of Planning and Investment"),
 )
+
+# From the proposal (seeds/000): its expected results and its beneficiaries.
+DEMO_OBJECTIVES = """\
+The symposium lets APEC member economies exchange initiatives, strategies and experiences on
+the promotion of e-commerce in MSMEs. By its end, participants should have:
+
+- increased knowledge of the regulatory and policy features (best practices) and the digital
+  technologies needed for MSMEs to take up e-commerce;
+- more resources to guide the design of policies that encourage e-commerce in MSMEs;
+- new contacts and opportunities for collaboration among APEC stakeholders.
+"""
+DEMO_TARGET_PARTICIPANTS = """\
+Public-sector officials with responsibility for small business development, fintech, digital
+skills and innovation, and regulators. Private companies, civil society organisations,
+academic institutions, trade associations and chambers of commerce are welcome as secondary
+beneficiaries. **At least 50% of the participants should be women**: please keep this in mind
+when nominating.
+"""
 
 # (economy, given, family, sex, organisation, type, job title, youth, role, decision)
 DEMO_NOMINEES = (
@@ -70,7 +89,12 @@ def add_demo_circular(session: Session, symposium: Symposium) -> None:
         session.add(focal_point)
         focal_points.setdefault(economy, focal_point)
     session.flush()
-    version = save_circular(session, symposium, circular_texts_defaults(symposium))
+    texts = dataclasses.replace(
+        circular_texts_defaults(symposium),
+        objectives=DEMO_OBJECTIVES,
+        target_participants=DEMO_TARGET_PARTICIPANTS,
+    )
+    version = save_circular(session, symposium, texts)
     distribute_circular(
         session,
         symposium,

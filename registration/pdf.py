@@ -202,9 +202,9 @@ def _local_times(document: CircularDocument, styles: _Styles) -> list[Flowable]:
 
 def _agenda(document: CircularDocument, styles: _Styles) -> list[Flowable]:
     zone = escape(document.facts.host_timezone)
-    story: list[Flowable] = [Paragraph("Draft agenda", styles.heading)]
-    for day in document.agenda:
-        rows = [[f"<b>Time ({zone})</b>", "<b>Kind</b>", "<b>Item</b>"]]
+    story: list[Flowable] = []
+    for number, day in enumerate(document.agenda):
+        rows = [["<b>Time</b>", "<b>Kind</b>", "<b>Item</b>"]]
         for entry in day.entries:
             text = f"<b>{escape(entry.title)}</b>"
             for role, people in (("Speakers", entry.speakers), ("Moderators", entry.moderators)):
@@ -213,9 +213,16 @@ def _agenda(document: CircularDocument, styles: _Styles) -> list[Flowable]:
             rows.append([escape(entry.span), escape(entry.kind), text])
         if len(rows) == 1:
             rows.append(["", "", "<i>To be announced.</i>"])
+        # The section heading stays with the first day's table, never alone at a page's foot.
+        heading = (
+            [Paragraph("Draft agenda", styles.heading), Paragraph(f"Times in {zone}.", styles.body)]
+            if number == 0
+            else []
+        )
         story.append(
             KeepTogether(
                 [
+                    *heading,
                     Paragraph(f"Day {day.number} — {day.date:%A %-d %B %Y}", styles.subheading),
                     _table(rows, [28 * mm, 32 * mm, WIDTH - 60 * mm], styles),
                 ]

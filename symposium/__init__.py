@@ -47,6 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     import reports
     import surveys
 
-    for feature in (registration, agenda, surveys, reports):
+    for feature in (agenda, registration, surveys, reports):  # the demo needs this order
         feature.init_app(app)
     return app

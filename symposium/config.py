@@ -55,6 +55,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Uploads (focal-point lists, attendance reports) are small; refuse anything huge early.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "5")) * 1024 * 1024,
         # Failed logins allowed per e-mail address and per client address in the window.
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "20")),

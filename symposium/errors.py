@@ -13,6 +13,8 @@ EXPLANATIONS = {
     403: "Your account may not do this. Ask an organiser if you think it should.",
     404: "There is no such page. The link may be mistyped, or what it pointed to was removed.",
     405: "This page cannot be used that way.",
+    413: "The file is too large. Lists and reports of this kind are well under 5 MB; check "
+    "that you picked the right file.",
     429: "Too many requests in a short time. Wait a few minutes and try again.",
     500: "Something went wrong on our side. Nothing you entered was half-saved; try again later.",
 }

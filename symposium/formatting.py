@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
+from symposium.markdown import render_markdown
 from symposium.models import SymposiumDay
 from symposium.services import utc_offset_label
 
@@ -35,3 +36,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(day_span)
     app.add_template_filter(day_start)
+    # Organiser-written Markdown (the circular, later the survey), sanitised.
+    app.add_template_filter(render_markdown, "markdown")

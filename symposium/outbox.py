@@ -12,6 +12,8 @@ How a mail is neither lost nor sent twice:
   commits "sent" at once. A worker killed mid-batch leaves its unsent claims in ``sending``;
   once the lease (counted from the last renewal) runs out, another worker takes them over.
   A worker asked to stop (SIGTERM) finishes the mail in hand and hands the rest back at once.
+- A mail refused with a 5xx reply fails at once; other errors are retried with back-off (1, 2,
+  4… minutes) until ``MAIL_MAX_ATTEMPTS``, then it fails. Organisers can queue it again.
 
 The one residual window lies between the mail server accepting a mail (its reply to the data)
 and the commit of "sent" — one round trip to the database. A worker killed there, or losing

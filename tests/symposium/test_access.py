@@ -12,7 +12,11 @@ from flask import url_for
 
 from agenda.demo import add_demo_agenda
 from agenda.models import AgendaItem, Speaker
-from symposium.models import Symposium
+from registration.circular_services import circular_texts_defaults, save_circular
+from registration.models import CircularVersion, FocalPoint, Nomination
+from registration.nominations import NomineeInput, issue_nomination_link, nominate
+from symposium.models import OutboxMessage, Symposium
+from symposium.outbox import queue_mail
 from tests.conftest import post_form
 
 # Public on purpose; adding a public route means adding it here, deliberately.
@@ -27,15 +31,39 @@ PUBLIC_ENDPOINTS = {
     "agenda.pdf_file",
     "agenda.csv_file",
     "agenda.personal_feed",
+    "registration.static",
+    # Reached only with a personal link (an unguessable token, stored hashed).
+    "registration.nominate_page",
+    "registration.edit_nomination",
+    "registration.withdraw",
+    "registration.nominate_circular_pdf",
+    "registration.invitation_page",
 }
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @pytest.fixture
-def filled_symposium(session, create_symposium_record):
-    """A symposium with an agenda and speakers, so every route has something to act on."""
-    symposium = create_symposium_record(title="Unchanged title")
+def filled_symposium(session, create_symposium_record, economies):
+    """A symposium with an agenda, speakers, a circular, a focal point, a nomination and a
+    failed mail, so every route has something to act on."""
+    peru = economies["Peru"]
+    symposium = create_symposium_record(title="Unchanged title", invited_economy_ids=[peru.id])
     add_demo_agenda(session, symposium)
+    save_circular(session, symposium, circular_texts_defaults(symposium))
+    focal_point = FocalPoint(
+        symposium_id=symposium.id, economy_id=peru.id, name="Lucía", email="lucia@example.pe"
+    )
+    session.add(focal_point)
+    session.flush()
+    issue_nomination_link(session, focal_point)
+    nominate(
+        session,
+        focal_point,
+        NomineeInput("Rosa", "Mamani", "rosa@example.pe", "Female", "PRODUCE", "Government",
+                     "Analyst", False, "Participant"),
+    )  # fmt: skip
+    mail = queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
+    mail.status, mail.attempts, mail.last_error = "failed", 5, "550 Mailbox unavailable"
     session.commit()
     return symposium
 
@@ -47,6 +75,10 @@ def _routes(app, session, symposium):
         "day_number": 1,
         "item_id": session.scalars(sa.select(AgendaItem.id)).first(),
         "speaker_id": session.scalars(sa.select(Speaker.id)).first(),
+        "version_number": 1,
+        "focal_point_id": session.scalars(sa.select(FocalPoint.id)).first(),
+        "nomination_id": session.scalars(sa.select(Nomination.id)).first(),
+        "message_id": session.scalars(sa.select(OutboxMessage.id)).first(),
     }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -69,6 +101,14 @@ def _snapshot(session):
             ).order_by(AgendaItem.id)
         ).all(),
         session.scalars(sa.select(Speaker.name).order_by(Speaker.id)).all(),
+        session.execute(sa.select(CircularVersion.number, CircularVersion.objectives)).all(),
+        session.execute(sa.select(FocalPoint.email, FocalPoint.name)).all(),
+        session.execute(sa.select(Nomination.email, Nomination.status)).all(),
+        session.execute(
+            sa.select(OutboxMessage.idempotency_key, OutboxMessage.status).order_by(
+                OutboxMessage.id
+            )
+        ).all(),
     )
 
 
