@@ -4,6 +4,7 @@ from alembic import context
 
 # Every feature's models module is imported here so autogenerate sees its tables.
 import agenda.models  # noqa: F401
+import registration.attendance_models
 import registration.models  # noqa: F401
 import symposium.models  # noqa: F401
 from symposium.db import Base

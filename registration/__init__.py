@@ -10,11 +10,14 @@ bp = Blueprint(
     static_url_path="/registration-static",
 )
 
-from registration import (  # noqa: E402,F401  (registers the views on bp)
+from registration import (  # noqa: E402,F401  (registers the views and the models)
+    attendance_models,
     circular_routes,
     focal_point_routes,
     nomination_routes,
+    participant_routes,
     public,
+    registration_routes,
     routes,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -210,3 +211,102 @@ class RegistrationInvitation(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     nomination: Mapped[Nomination] = relationship(back_populates="invitation")
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+class RegistrationMode(enum.StrEnum):
+    INVITATION = "invitation"  # only through an accepted nomination's personal link
+    OPEN = "open"  # a public form anyone can fill in
+    BOTH = "both"
+
+
+class RegistrationSettings(Base):
+    """How a symposium registers people; also the row registrations lock for capacity.
+
+    Every registration that may take a place first updates ``changes`` on this row, so
+    simultaneous registrants are counted one after the other and capacity holds.
+    """
+
+    __tablename__ = "registration_settings"
+
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(sa.String(16), default=RegistrationMode.BOTH.value)
+    # Registrations wait for an organiser's approval before they take a place.
+    moderated: Mapped[bool] = mapped_column(default=False)
+    # Minutes present on a day (merged across rejoins) for a person to count as attending it.
+    attendance_threshold_minutes: Mapped[int] = mapped_column(default=30)
+    privacy_notice: Mapped[str] = mapped_column(sa.Text, default="")
+    # Grows with every change of the notice; each registration records the one it accepted.
+    privacy_notice_version: Mapped[int] = mapped_column(default=1)
+    changes: Mapped[int] = mapped_column(default=0)
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"  # on the waiting list, in order of registration
+    PENDING = "pending"  # waiting for an organiser's approval (moderated symposia)
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class ParticipantRole(enum.StrEnum):
+    PARTICIPANT = "participant"
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    ORGANISER = "organiser"
+
+
+class Registration(Base):
+    """A person registered for a symposium. Erasing one blanks the personal fields and keeps
+    economy, sex, youth, organisation type, role, status and attendance for the statistics."""
+
+    __tablename__ = "registration"
+    __table_args__ = (sa.UniqueConstraint("symposium_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
+    )
+    nomination_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("nomination.id", ondelete="SET NULL"), unique=True
+    )
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # lower-case; None once erased
+    economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"), index=True)
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    sex: Mapped[str] = mapped_column(sa.String(20))
+    youth: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(sa.String(16), default=ParticipantRole.PARTICIPANT.value)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str | None] = mapped_column(sa.String(100))
+    accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    privacy_notice_version: Mapped[int]
+    consent_evaluation: Mapped[bool] = mapped_column(default=False)
+    manage_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[dt.datetime | None]
+    erased_at: Mapped[dt.datetime | None]
+    erased_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    symposium: Mapped[Symposium] = relationship()
+    economy: Mapped[Economy] = relationship()
+    nomination: Mapped[Nomination | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip() or "(erased)"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,5 +1,5 @@
-"""Pages reached by personal links, without an account: a focal point's nomination page and an
-accepted nominee's invitation. Any wrong, revoked or unknown token gets the same 404."""
+"""The focal point's nomination pages, reached by a personal link without an account. Any
+wrong, revoked or unknown token gets the same 404."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from registration.nominations import (
     NominationError,
     economy_nominations,
     focal_point_for_token,
-    invitation_for_token,
     nominate,
     nominations_open,
     own_nomination,
@@ -151,16 +150,4 @@ def nominate_circular_pdf(token: str) -> Any:
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-@bp.route("/invitation/<token>")
-@public
-def invitation_page(token: str) -> Any:
-    invitation = invitation_for_token(db.session(), token)
-    if invitation is None:
-        abort(404)
-    nomination = invitation.nomination
-    return render_template(
-        "registration/invitation.html", nomination=nomination, symposium=nomination.symposium
     )

@@ -66,3 +66,37 @@ def create_focal_point(session, economies) -> Callable[..., tuple[FocalPoint, st
         return focal_point, token
 
     return factory
+
+
+@pytest.fixture
+def create_registration(session, economies) -> Callable[..., Any]:
+    """``create_registration(symposium, given_name=…, economy="Peru", status=…, …)``: a
+    committed registration, written directly (no mail, no capacity check)."""
+    from registration.models import Registration
+
+    counter = iter(range(1, 100_000))
+
+    def factory(symposium: Symposium, **kw: Any):
+        number = next(counter)
+        economy = economies[kw.pop("economy", "Peru")]
+        values = {
+            "given_name": f"Person{number}",
+            "family_name": "Example",
+            "email": f"person{number}@example.org",
+            "sex": "Female",
+            "organisation": "Ministry",
+            "organisation_type": "Government",
+            "job_title": "Officer",
+            "youth": False,
+            "role": "participant",
+            "status": "confirmed",
+            "timezone": economy.timezone,
+            "privacy_notice_version": 1,
+            **kw,
+        }
+        registration = Registration(symposium_id=symposium.id, economy_id=economy.id, **values)
+        session.add(registration)
+        session.commit()
+        return registration
+
+    return factory

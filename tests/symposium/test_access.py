@@ -38,6 +38,11 @@ PUBLIC_ENDPOINTS = {
     "registration.withdraw",
     "registration.nominate_circular_pdf",
     "registration.invitation_page",
+    "registration.manage",
+    "registration.cancel",
+    "registration.personal_calendar_file",
+    # The open registration form (a 404 when the symposium registers invited delegates only).
+    "registration.open_registration",
 }
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,0 +1,432 @@
+"""Reading the attendance reports videoconference platforms export — Zoom's participant report
+and Microsoft Teams' attendance list — into joins with UTC times, and merging one person's
+joins. Pure: bytes in, plain data out."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+SOURCES = {"zoom": "Zoom participant report", "teams": "Microsoft Teams attendance list"}
+NAME_LIMIT, EMAIL_LIMIT = 300, 254  # the columns of AttendanceRow
+# Header spellings of both platforms (and their older exports), compared after _key().
+COLUMNS = {
+    "name original name": "name",
+    "user name original name": "name",
+    "name": "name",
+    "full name": "name",
+    "participant name": "name",
+    "user email": "email",
+    "email": "email",
+    "e mail": "email",
+    "participant id upn": "upn",
+    "join time": "join",
+    "first join": "join",
+    "leave time": "leave",
+    "last leave": "leave",
+    "in meeting duration": "duration",
+    "in waiting room": "waiting",
+    "user action": "action",
+    "timestamp": "timestamp",
+}
+# Columns only Teams writes: their presence tells a Teams list from a Zoom report.
+TEAMS_ONLY = {
+    "first join",
+    "last leave",
+    "in meeting duration",
+    "participant id upn",
+    "user action",
+}
+EXPECTED = {
+    "zoom": "Name (Original Name), User Email, Join Time, Leave Time",
+    "teams": "Name, First Join, Last Leave, In-Meeting Duration, Email (in “2. Participants”)",
+}
+# A line alone naming a section of a Teams list: "2. Participants" (or unnumbered, in English).
+SECTION_TITLE = re.compile(
+    r"^(?:\d+\.\s*(\S.*)|(summary|meeting summary|participants|in-meeting activities))$", re.I
+)
+SLASHED = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?$"
+)
+ISO_DATE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+DURATION = re.compile(r"^(?:(\d+)\s*h\s*)?(?:(\d+)\s*m(?:in)?\s*)?(?:(\d+)\s*s)?$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class AttendanceReportError(ValueError):
+    """A report that cannot be imported; ``problems`` lists (line, reason).
+
+    Lines are numbered as a text editor shows them (the first line is 1); line 0 stands for the
+    file as a whole (empty, too large, no header found).
+    """
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__("; ".join(f"line {line}: {reason}" for line, reason in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One join of one person: the name and address as the platform wrote them, times in UTC."""
+
+    line: int
+    name: str
+    email: str
+    joined: dt.datetime
+    left: dt.datetime
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    source: str  # zoom | teams
+    zone: str  # the zone wall-clock times of the file were read in
+    rows: list[ReportRow]
+
+
+# --- intervals --------------------------------------------------------------------------------
+
+
+def merge_intervals(intervals: Iterable[tuple[dt.datetime, dt.datetime]]):
+    """The union of ``intervals`` as sorted, disjoint (start, end) pairs: a person who rejoined
+    while still connected on another device is present once, not twice."""
+    merged: list[tuple[dt.datetime, dt.datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def merged_minutes(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> int:
+    """Whole minutes covered by ``intervals``, overlaps counted once (rounded down, so nobody is
+    credited with time they were not there)."""
+    seconds = sum((end - start).total_seconds() for start, end in merge_intervals(intervals))
+    return int(seconds // 60)
+
+
+# --- times ------------------------------------------------------------------------------------
+
+
+def local_to_utc(wall: dt.datetime, zone: ZoneInfo, fold: int = 0) -> dt.datetime:
+    """The UTC instant of a wall-clock time in ``zone``; raises ValueError for a time the clocks
+    skipped (zoneinfo would silently shift it by an hour)."""
+    utc = wall.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != wall:
+        raise ValueError(
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks were put forward)."
+        )
+    return utc
+
+
+def _day_first(values: Iterable[str]) -> bool:
+    """Whether slashed dates are day/month: only when some cannot be month/day and none cannot
+    be day/month (both platforms write month/day unless the account's locale says otherwise)."""
+    firsts, seconds = set(), set()
+    for value in values:
+        if match := SLASHED.match(_spaces(value)):
+            firsts.add(int(match[1]))
+            seconds.add(int(match[2]))
+    return any(n > 12 for n in firsts) and not any(n > 12 for n in seconds)
+
+
+def _spaces(value: str) -> str:
+    # Newer exports put a narrow no-break space before AM/PM.
+    return " ".join(value.replace("\u202f", " ").replace("\xa0", " ").split())
+
+
+def _wall_time(value: str, day_first: bool) -> dt.datetime:
+    text = _spaces(value)
+    if ISO_DATE.match(text):
+        try:
+            return dt.datetime.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            pass
+    elif match := SLASHED.match(text):
+        first, second, year, hour, minute, second_s, half = match.groups()
+        month, day = (int(second), int(first)) if day_first else (int(first), int(second))
+        hour_n = int(hour)
+        if half:
+            if not 1 <= hour_n <= 12:
+                raise ValueError(f"“{value}” has an hour of {hour_n} with AM/PM.")
+            hour_n = hour_n % 12 + (12 if half in "Pp" else 0)
+        full_year = int(year) + 2000 if len(year) == 2 else int(year)
+        try:
+            return dt.datetime(full_year, month, day, hour_n, int(minute), int(second_s or 0))
+        except ValueError:
+            pass
+    raise ValueError(f"“{value}” is not a date and time (such as 03/23/2027 08:59:12 AM).")
+
+
+def _instant(value: str, zone: ZoneInfo, day_first: bool, fold: int = 0) -> dt.datetime:
+    """A time of the file as an aware UTC datetime: its own offset if it has one, else ``zone``."""
+    wall = _wall_time(value, day_first)
+    try:
+        if wall.tzinfo is not None:
+            return wall.astimezone(dt.UTC)
+        return local_to_utc(wall, zone, fold)
+    except OverflowError:  # year 1 or 9999 shifted out of range
+        raise ValueError(f"“{value}” is not a date of a meeting.") from None
+
+
+def _duration(value: str) -> dt.timedelta:
+    match = DURATION.match(_spaces(value).lower())
+    if not value.strip() or match is None or not any(match.groups()):
+        raise ValueError(f"“{value}” is not a duration (such as 1h 5m 12s).")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    try:
+        return dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"“{value}” is not a duration of a meeting.") from None
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_REPORT_BYTES:
+        raise AttendanceReportError([(0, "The file is larger than 5 MB: is it a report?")])
+    if data.startswith(b"PK\x03\x04"):
+        message = "This is a workbook (.xlsx), not the CSV report: download it as CSV again."
+        raise AttendanceReportError([(0, message)])
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]  # Teams writes UTF-16 with a byte-order mark
+    else:
+        # cp1252 only when UTF-8 fails: reports re-saved by Excel on Windows.
+        encodings = ["utf-8-sig", "cp1252"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError as error:
+            failure = error
+    else:
+        line = data[: failure.start].decode(encodings[0], "replace").count("\n") + 1
+        message = f"The file is not text in {' or '.join(e.upper() for e in encodings)}."
+        raise AttendanceReportError([(line, message)])
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        message = "The file contains NUL characters: it is not a text report (or lacks a BOM)."
+        raise AttendanceReportError([(line, message)])
+    if not text.strip():
+        raise AttendanceReportError([(0, "The file is empty.")])
+    return text
+
+
+def _key(text: str) -> str:
+    """A header compared loosely: case, punctuation and spacing do not count."""
+    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+
+
+def _is_header(keys: list[str]) -> bool:
+    columns = {COLUMNS.get(key) for key in keys}
+    return "name" in columns and (
+        {"join", "leave"} <= columns or {"action", "timestamp"} <= columns
+    )
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the file: the one that makes some line a header of joins."""
+    lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts them
+    for line in lines:
+        for delimiter in ("\t", ",", ";"):
+            if _is_header([_key(cell) for cell in line.split(delimiter)]):
+                return delimiter
+    # No header: name the line that looks most like one and what it lacks.
+    known = [len({_key(c) for c in re.split("[\t,;]", line)} & COLUMNS.keys()) for line in lines]
+    number = known.index(max(known)) + 1
+    message = (
+        "No header row of attendance was found. A Zoom participant report has the columns "
+        f"{EXPECTED['zoom']}; a Teams attendance list has {EXPECTED['teams']}."
+    )
+    raise AttendanceReportError([(number, message)])
+
+
+def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Each record of the file with the line it starts on (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, [cell.strip() for cell in cells]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise AttendanceReportError([(start, f"The line cannot be read ({error}).")]) from None
+    return records
+
+
+@dataclass
+class _Table:
+    line: int
+    columns: dict[str, int]
+    keys: set[str]
+    section: str
+    rows: list[tuple[int, list[str]]]
+
+
+def _tables(records: list[tuple[int, list[str]]]) -> list[_Table]:
+    """Every table of joins in the file, with the Teams section (``2. Participants``) it is in."""
+    tables: list[_Table] = []
+    section, current = "", None
+    for line, cells in records:
+        filled = [cell for cell in cells if cell]
+        if len(filled) == 1 and (title := SECTION_TITLE.match(filled[0])):
+            section, current = _key(title[1] or title[2]), None
+            continue
+        keys = [_key(cell) for cell in cells]
+        if _is_header(keys):
+            columns: dict[str, int] = {}
+            for index, key in enumerate(keys):
+                if key in COLUMNS:
+                    columns.setdefault(COLUMNS[key], index)
+            current = _Table(line, columns, set(keys), section, [])
+            tables.append(current)
+        elif current is not None and filled:
+            current.rows.append((line, cells))
+    return tables
+
+
+def _choose(tables: list[_Table], source: str | None) -> tuple[str, _Table]:
+    def is_teams(table: _Table) -> bool:
+        return bool(table.section) or bool(table.keys & TEAMS_ONLY)
+
+    detected = "teams" if any(is_teams(t) for t in tables) else "zoom"
+    if source is not None and source != detected:
+        message = (
+            f"This looks like a {SOURCES[detected]}, not a {SOURCES[source]} "
+            f"(which has the columns {EXPECTED[source]}): choose “detect from the file”."
+        )
+        raise AttendanceReportError([(tables[0].line, message)])
+    # Teams lists every join under "In-Meeting Activities"; prefer it to first join/last leave.
+    ranked = sorted(tables, key=lambda t: ("activit" not in t.section, "action" in t.columns))
+    return detected, ranked[0]
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _cell(cells: list[str], columns: dict[str, int], column: str) -> str:
+    index = columns.get(column)
+    return (
+        CONTROL.sub(" ", cells[index]).strip() if index is not None and index < len(cells) else ""
+    )
+
+
+def _person(cells: list[str], columns: dict[str, int]) -> tuple[str, str, list[str]]:
+    name = _cell(cells, columns, "name")
+    email = _cell(cells, columns, "email").lower()
+    upn = _cell(cells, columns, "upn").lower()
+    if not email and "@" in upn and "#ext#" not in upn:  # a guest's UPN is not an address
+        email = upn
+    problems = []
+    if not name and not email:
+        problems.append("The row has neither a name nor an e-mail address.")
+    if len(name) > NAME_LIMIT:
+        problems.append(f"The name is longer than {NAME_LIMIT} characters.")
+    if len(email) > EMAIL_LIMIT:
+        problems.append(f"The e-mail address is longer than {EMAIL_LIMIT} characters.")
+    return name, email, problems
+
+
+def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
+    columns = table.columns
+    day_first = _day_first(
+        _cell(cells, columns, c) for _, cells in table.rows for c in ("join", "leave")
+    )
+    # Without "In-Meeting Activities", Teams gives first join and last leave: someone away in
+    # between was not present, so the time counted is Teams' in-meeting duration from the join.
+    capped = "duration" in columns and "in meeting duration" in table.keys
+    rows = []
+    for line, cells in table.rows:
+        if _cell(cells, columns, "waiting").lower() == "yes":
+            continue  # Zoom lists time in the waiting room as a row of its own
+        name, email, row_problems = _person(cells, columns)
+        try:
+            joined = _instant(_cell(cells, columns, "join"), zone, day_first)
+            leave = _cell(cells, columns, "leave")
+            left = _instant(leave, zone, day_first)
+            if left < joined:  # the hour the clocks went back happens twice: try the second
+                left = max(left, _instant(leave, zone, day_first, fold=1))
+            if capped:
+                left = min(left, joined + _duration(_cell(cells, columns, "duration")))
+        except (ValueError, OverflowError) as error:
+            row_problems.append(str(error))
+        else:
+            if left < joined:
+                row_problems.append(f"The leave time ({leave}) is before the join time.")
+        problems.extend((line, problem) for problem in row_problems)
+        if not row_problems:
+            rows.append(ReportRow(line, name, email, joined, left))
+    return rows
+
+
+def _action_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
+    """Rows of the older Teams list: one line per "Joined" or "Left", paired per person."""
+    columns = table.columns
+    day_first = _day_first(_cell(cells, columns, "timestamp") for _, cells in table.rows)
+    events = []
+    for line, cells in table.rows:
+        name, email, row_problems = _person(cells, columns)
+        action = _cell(cells, columns, "action").lower()
+        if not action.startswith(("joined", "left")):
+            row_problems.append(f"The action “{action}” is neither Joined nor Left.")
+        try:
+            at = _instant(_cell(cells, columns, "timestamp"), zone, day_first)
+        except ValueError as error:
+            row_problems.append(str(error))
+        problems.extend((line, problem) for problem in row_problems)
+        if not row_problems:
+            events.append((at, line, name, email, action.startswith("joined")))
+    rows, open_joins = [], {}
+    for at, line, name, email, joining in sorted(events):
+        key = (name, email)
+        if joining:
+            open_joins.setdefault(key, (at, line))
+        elif key in open_joins:
+            joined, join_line = open_joins.pop(key)
+            rows.append(ReportRow(join_line, name, email, joined, at))
+        else:
+            problems.append((line, f"{name or email} leaves without having joined."))
+    # Still connected when the list was downloaded: present until its last recorded moment.
+    end = max((event[0] for event in events), default=None)
+    for (name, email), (joined, line) in open_joins.items():
+        rows.append(ReportRow(line, name, email, joined, end or joined))
+    return sorted(rows, key=lambda row: row.line)
+
+
+def parse_attendance_report(data: bytes, zone: str, source: str | None = None) -> ParsedReport:
+    """Read a Zoom participant report or a Teams attendance list (``source`` "zoom" or "teams",
+    or None to tell from the content) whose wall-clock times are in ``zone``.
+
+    Raises AttendanceReportError listing every problem by line; no row is returned unless all
+    are good. Zoom's meeting summary and Teams' summary section are skipped; each join is a row.
+    """
+    if source is not None and source not in SOURCES:
+        raise AttendanceReportError([(0, f"Unknown platform “{source}”.")])
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise AttendanceReportError([(0, f"“{zone}” is not a known time zone.")]) from None
+    text = _decode(data)
+    tables = _tables(_records(text, _delimiter(text)))
+    if not tables:  # the header was split differently once quotes were read
+        raise AttendanceReportError([(0, "No header row of attendance was found.")])
+    detected, table = _choose(tables, source)
+    if not table.rows:
+        raise AttendanceReportError([(table.line, "The header row is not followed by any row.")])
+    problems: list[tuple[int, str]] = []
+    if "action" in table.columns:
+        rows = _action_rows(table, tz, problems)
+    else:
+        rows = _join_rows(table, tz, problems)
+    if problems:
+        raise AttendanceReportError(sorted(problems))
+    return ParsedReport(detected, zone, rows)

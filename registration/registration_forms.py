@@ -1,0 +1,143 @@
+"""The registration form (open, by invitation and on the manage page) and the settings form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from registration.models import ORGANISATION_TYPES, RegistrationMode
+from registration.registrations import RegistrantInput
+from symposium.models import SEXES, Economy, Symposium
+
+
+class RegistrationForm(FlaskForm):
+    given_name = StringField("Given name", validators=[DataRequired(), Length(max=100)])
+    family_name = StringField("Family name", validators=[DataRequired(), Length(max=100)])
+    email = EmailField(
+        "E-mail address",
+        validators=[DataRequired(), Length(max=254), Email("Enter a valid e-mail address.")],
+    )
+    economy_id = SelectField("Economy", coerce=int, validators=[InputRequired()])
+    organisation = StringField("Organisation", validators=[DataRequired(), Length(max=200)])
+    organisation_type = SelectField(
+        "Type of organisation",
+        choices=[("", "Choose…")] + [(t, t) for t in ORGANISATION_TYPES],
+        validators=[DataRequired("Choose the type of organisation.")],
+    )
+    job_title = StringField("Job title", validators=[DataRequired(), Length(max=200)])
+    sex = RadioField(
+        "Sex",
+        choices=[(s, s) for s in SEXES],
+        validators=[InputRequired("Choose one (or Prefer not to say).")],
+        description="Asked of everyone: the project reports sex-disaggregated figures.",
+    )
+    youth = RadioField(
+        "Under 35 years old (youth)?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired("Answer yes or no.")],
+    )
+    timezone = StringField(
+        "Your time zone",
+        validators=[DataRequired(), Length(max=64)],
+        description="Filled in from your economy; change it if you will be elsewhere "
+        "(any IANA zone, e.g. Asia/Ho_Chi_Minh).",
+        render_kw={"list": "known-zones", "autocomplete": "off"},
+    )
+    language = SelectField("Language you will follow in", validators=[Optional()])
+    accessibility_needs = TextAreaField(
+        "Accessibility needs",
+        validators=[Optional(), Length(max=1000)],
+        description="Optional: e.g. captions, a screen reader, sign language.",
+    )
+    consent_privacy = BooleanField(
+        "I have read the privacy notice and agree to my details being used as it says.",
+        validators=[InputRequired("You need to agree to the privacy notice to register.")],
+    )
+    consent_evaluation = BooleanField(
+        "You may contact me for the post-event evaluation survey.", default=True
+    )
+
+    def offer(self, symposium: Symposium, economies: list[Economy]) -> None:
+        """Fill the choices from the symposium: its economies and languages."""
+        self.economy_id.choices = [(0, "Choose…")] + [(e.id, e.name) for e in economies]
+        languages = symposium.languages or []
+        self.language.choices = [("", "—")] + [(lang, lang) for lang in languages]
+        if len(languages) < 2:
+            del self.language  # nothing to choose
+
+    def registrant(self) -> RegistrantInput:
+        language = self.language.data if self.language is not None else None
+        return RegistrantInput(
+            given_name=self.given_name.data,
+            family_name=self.family_name.data,
+            email=self.email.data,
+            economy_id=self.economy_id.data,
+            organisation=self.organisation.data,
+            organisation_type=self.organisation_type.data,
+            job_title=self.job_title.data,
+            sex=self.sex.data,
+            youth=self.youth.data == "yes",
+            timezone=self.timezone.data,
+            language=language or None,
+            accessibility_needs=self.accessibility_needs.data or "",
+            consent_evaluation=bool(self.consent_evaluation.data),
+        )
+
+    def fill_from(self, person: RegistrantInput) -> None:
+        for name in ("given_name", "family_name", "email", "economy_id", "organisation"):
+            getattr(self, name).data = getattr(person, name)
+        self.organisation_type.data = person.organisation_type
+        self.job_title.data = person.job_title
+        self.sex.data = person.sex
+        self.youth.data = "yes" if person.youth else "no"
+        self.timezone.data = person.timezone
+        if self.language is not None:
+            self.language.data = person.language or ""
+        self.accessibility_needs.data = person.accessibility_needs
+        self.consent_evaluation.data = person.consent_evaluation
+
+
+class ManageForm(RegistrationForm):
+    """Changing one's registration: the privacy consent was given when registering."""
+
+    consent_privacy = None
+
+
+class SettingsForm(FlaskForm):
+    mode = RadioField(
+        "Who may register",
+        choices=[
+            (RegistrationMode.INVITATION.value, "Invited delegates only (accepted nominations)"),
+            (RegistrationMode.OPEN.value, "Anyone with the public link"),
+            (RegistrationMode.BOTH.value, "Both"),
+        ],
+        validators=[InputRequired()],
+    )
+    moderated = BooleanField("Registrations wait for an organiser's approval")
+    threshold = IntegerField(
+        "Minutes present on a day to count as attending it",
+        validators=[InputRequired(), NumberRange(min=1, max=1440)],
+    )
+    privacy_notice = TextAreaField(
+        "Privacy notice (Markdown)",
+        validators=[DataRequired(), Length(max=20_000)],
+        description="Registrants must agree to it; changing it starts a new version, and "
+        "each registration records the version its registrant agreed to.",
+        render_kw={"rows": 10},
+    )

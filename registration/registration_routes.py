@@ -1,0 +1,291 @@
+"""Registering: the open form, the invited nominee's pre-filled form, the personal manage page,
+and the organisers' registration settings. Wrong or old personal links all get the same 404."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, url_for
+
+from registration import bp
+from registration.confirmations import personal_calendar, queue_confirmation, queue_promotions
+from registration.forms import ConfirmForm
+from registration.models import Registration, RegistrationMode, RegistrationStatus
+from registration.nominations import invitation_for_token
+from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
+from registration.registrations import (
+    Registered,
+    RegistrationError,
+    cancel_registration,
+    places_left,
+    prefill,
+    register,
+    registration_for_token,
+    registration_open,
+    settings_for,
+    update_registration,
+    update_settings,
+    waiting_position,
+)
+from symposium import db
+from symposium.auth import organiser_required, public
+from symposium.links import external_url
+from symposium.models import Economy, Symposium
+from symposium.routes import symposium_or_404
+from symposium.services import get_symposium, known_timezones
+
+
+def _manage_link(token: str) -> str:
+    return external_url("registration.manage", token=token)
+
+
+def _economies() -> list[Economy]:
+    return list(db.session().scalars(sa.select(Economy).order_by(Economy.position)))
+
+
+def _form_page(template: str, form: RegistrationForm, status: int = 200, **context: Any):
+    economies = _economies()
+    zones = json.dumps({str(e.id): e.timezone for e in economies})
+    page = render_template(
+        template, form=form, economy_zones=zones, timezones=sorted(known_timezones()), **context
+    )
+    return page, status
+
+
+def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> Any:
+    """Register from a validated form; a refusal becomes a message on the form."""
+    session = db.session()
+    try:
+        registered = register(session, symposium, form.registrant(), nomination=nomination)
+    except RegistrationError as error:
+        session.rollback()
+        target = getattr(form, error.field, None) if error.field else None
+        if target is not None:
+            target.errors = [*target.errors, str(error)]
+        else:
+            form.form_errors.append(str(error))
+        return None
+    queue_confirmation(session, registered, _manage_link)
+    session.commit()
+    return registered
+
+
+def _after_registering(registered: Registered) -> Any:
+    registration = registered.registration
+    flash(
+        {
+            RegistrationStatus.CONFIRMED: "You are registered.",
+            RegistrationStatus.WAITING: "The symposium is full: you are on the waiting list.",
+            RegistrationStatus.PENDING: "Thank you: the organisers will confirm your registration.",
+        }[RegistrationStatus(registration.status)]
+        + f" A mail with the details is on its way to {registration.email}.",
+        "success",
+    )
+    return redirect(url_for("registration.manage", token=registered.token))
+
+
+@bp.route("/register/<int:symposium_id>", methods=["GET", "POST"])
+@public
+def open_registration(symposium_id: int) -> Any:
+    symposium = get_symposium(db.session(), symposium_id)
+    if symposium is None:
+        abort(404)
+    settings = settings_for(db.session(), symposium)
+    if settings.mode == RegistrationMode.INVITATION:
+        abort(404)  # no public form: nothing to show
+    form = RegistrationForm()
+    form.offer(symposium, _economies())
+    status = 200
+    if registration_open(symposium) and form.validate_on_submit():
+        registered = _submit(symposium, form)
+        if registered is not None:
+            return _after_registering(registered)
+        status = 409
+    elif form.is_submitted():
+        status = 400
+    db.session().commit()  # the settings row, when this was its first use
+    return _form_page(
+        "registration/register.html",
+        form,
+        status,
+        symposium=symposium,
+        settings=settings,
+        is_open=registration_open(symposium),
+        places=places_left(db.session(), symposium),
+        nomination=None,
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def invitation_page(token: str) -> Any:
+    session = db.session()
+    invitation = invitation_for_token(session, token)
+    if invitation is None:
+        abort(404)
+    nomination = invitation.nomination
+    symposium = nomination.symposium
+    settings = settings_for(session, symposium)
+    already = session.scalar(
+        sa.select(Registration).where(
+            Registration.nomination_id == nomination.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    )
+    form = RegistrationForm()
+    form.offer(symposium, _economies())
+    status = 200
+    if already is None and registration_open(symposium) and form.validate_on_submit():
+        registered = _submit(symposium, form, nomination)
+        if registered is not None:
+            return _after_registering(registered)
+        status = 409
+    elif form.is_submitted():
+        status = 400
+    elif already is None:
+        form.fill_from(prefill(nomination))
+    session.commit()
+    return _form_page(
+        "registration/register.html",
+        form,
+        status,
+        symposium=symposium,
+        settings=settings,
+        is_open=registration_open(symposium),
+        places=places_left(session, symposium),
+        nomination=nomination,
+        already=already,
+    )
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = registration_for_token(db.session(), token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/registration/<token>", methods=["GET", "POST"])
+@public
+def manage(token: str) -> Any:
+    session = db.session()
+    registration = _registration_or_404(token)
+    symposium = registration.symposium
+    form = ManageForm()
+    form.offer(symposium, _economies())
+    editable = registration.status in (
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITING,
+        RegistrationStatus.PENDING,
+    )
+    status = 200
+    if editable and form.validate_on_submit():
+        try:
+            update_registration(session, registration, form.registrant())
+        except RegistrationError as error:
+            session.rollback()
+            form.form_errors.append(str(error))
+            status = 409
+        else:
+            session.commit()
+            flash("Your registration is updated.", "success")
+            return redirect(url_for("registration.manage", token=token))
+    elif form.is_submitted():
+        status = 400
+    else:
+        form.fill_from(registration)  # the model has every field the form needs
+    return _form_page(
+        "registration/manage.html",
+        form,
+        status,
+        token=token,
+        registration=registration,
+        symposium=symposium,
+        editable=editable,
+        position=waiting_position(session, registration),
+        confirm=ConfirmForm(),
+        has_calendar=personal_calendar(session, symposium, registration.full_name) is not None,
+    )
+
+
+@bp.route("/registration/<token>/cancel", methods=["POST"])
+@public
+def cancel(token: str) -> Any:
+    session = db.session()
+    registration = _registration_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = cancel_registration(session, registration)
+    except RegistrationError as error:
+        session.rollback()
+        flash(str(error), "warning")
+    else:
+        queue_promotions(session, registration.symposium, promoted)
+        session.commit()
+        flash("Your registration is cancelled. We are sorry you cannot join us.", "info")
+    return redirect(url_for("registration.manage", token=token))
+
+
+@bp.route("/registration/<token>/calendar.ics")
+@public
+def personal_calendar_file(token: str) -> Any:
+    registration = _registration_or_404(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    body = personal_calendar(db.session(), registration.symposium, registration.full_name)
+    if body is None:
+        abort(404)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="symposium.ics"'},
+    )
+
+
+@bp.route("/symposia/<int:symposium_id>/registration/settings", methods=["GET", "POST"])
+@organiser_required
+def registration_settings(symposium_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    settings = settings_for(session, symposium)
+    form = SettingsForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_settings(
+                session,
+                symposium,
+                mode=form.mode.data,
+                moderated=form.moderated.data,
+                threshold=form.threshold.data,
+                privacy_notice=form.privacy_notice.data,
+            )
+        except RegistrationError as error:
+            session.rollback()
+            form.form_errors.append(str(error))
+            status = 400
+        else:
+            session.commit()
+            flash("Registration settings saved.", "success")
+            return redirect(
+                url_for("registration.registration_settings", symposium_id=symposium.id)
+            )
+    elif form.is_submitted():
+        status = 400
+    else:
+        form.mode.data = settings.mode
+        form.moderated.data = settings.moderated
+        form.threshold.data = settings.attendance_threshold_minutes
+        form.privacy_notice.data = settings.privacy_notice
+    session.commit()
+    page = render_template(
+        "registration/registration_settings.html",
+        form=form,
+        symposium=symposium,
+        settings=settings,
+        public_link=external_url("registration.open_registration", symposium_id=symposium.id),
+    )
+    return page, status

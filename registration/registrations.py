@@ -1,0 +1,393 @@
+"""Registrations: by invitation or open form, capacity with a waiting list, moderation,
+self-service changes and cancellation with promotion of the first in line.
+
+Every change that may take or free a place starts by updating the symposium's
+``RegistrationSettings`` row (the same lock idea as nominations, see nominations.py), so
+simultaneous registrants are counted one after the other and capacity holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registration.circular_services import circular_texts_defaults, latest_version
+from registration.models import (
+    Nomination,
+    ParticipantRole,
+    Registration,
+    RegistrationMode,
+    RegistrationSettings,
+    RegistrationStatus,
+)
+from symposium.models import Economy, Symposium, utcnow
+from symposium.tokens import new_token, token_hash
+
+# Statuses that hold a place, or a claim to one.
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.PENDING)
+
+
+class RegistrationError(ValueError):
+    """A registration change that cannot be made; ``field`` names the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RegistrantInput:
+    """What a registrant enters (the same fields whether invited or not)."""
+
+    given_name: str
+    family_name: str
+    email: str
+    economy_id: int
+    organisation: str
+    organisation_type: str
+    job_title: str
+    sex: str
+    youth: bool
+    timezone: str
+    language: str | None
+    accessibility_needs: str
+    consent_evaluation: bool
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def settings_for(session: Session, symposium: Symposium) -> RegistrationSettings:
+    """The symposium's registration settings, created with defaults on first use (also when
+    two requests are the first at the same moment)."""
+    settings = session.get(RegistrationSettings, symposium.id)
+    if settings is None:
+        version = latest_version(session, symposium)
+        notice = (version.privacy_notice if version else "") or circular_texts_defaults(
+            symposium
+        ).privacy_notice
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(
+            insert(RegistrationSettings)
+            .values(symposium_id=symposium.id, privacy_notice=notice)
+            .on_conflict_do_nothing()
+        )
+        settings = session.get(RegistrationSettings, symposium.id)
+    return settings
+
+
+def update_settings(
+    session: Session,
+    symposium: Symposium,
+    *,
+    mode: str,
+    moderated: bool,
+    threshold: int,
+    privacy_notice: str,
+) -> RegistrationSettings:
+    """Change how the symposium registers people; a changed notice gets a new version."""
+    if mode not in set(RegistrationMode):
+        raise RegistrationError("Choose how people register.", "mode")
+    if not 1 <= threshold <= 24 * 60:
+        raise RegistrationError("Give a number of minutes from 1 to 1440.", "threshold")
+    if not privacy_notice.strip():
+        raise RegistrationError("Registrants must be able to read a privacy notice.", "notice")
+    settings = settings_for(session, symposium)
+    _lock(session, symposium)
+    session.refresh(settings)
+    settings.mode, settings.moderated = mode, moderated
+    settings.attendance_threshold_minutes = threshold
+    if privacy_notice.strip() != settings.privacy_notice.strip():
+        settings.privacy_notice = privacy_notice.strip()
+        settings.privacy_notice_version += 1
+    session.flush()
+    return settings
+
+
+def registration_open(symposium: Symposium, now: dt.datetime | None = None) -> bool:
+    """Open until the end of the deadline's day in the host time zone (no deadline: open)."""
+    if symposium.registration_deadline is None:
+        return True
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(symposium.zone).date()
+    return today <= symposium.registration_deadline
+
+
+def _lock(session: Session, symposium: Symposium) -> None:
+    """Serialise place-taking changes of one symposium (see the module docstring)."""
+    settings_for(session, symposium)
+    session.execute(
+        sa.update(RegistrationSettings)
+        .where(RegistrationSettings.symposium_id == symposium.id)
+        .values(changes=RegistrationSettings.changes + 1)
+    )
+
+
+def count(session: Session, symposium_id: int, status: RegistrationStatus) -> int:
+    return session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.symposium_id == symposium_id, Registration.status == status
+        )
+    )
+
+
+def places_left(session: Session, symposium: Symposium) -> int | None:
+    """Free places (None: no capacity set)."""
+    if symposium.capacity is None:
+        return None
+    taken = count(session, symposium.id, RegistrationStatus.CONFIRMED)
+    return max(symposium.capacity - taken, 0)
+
+
+# --- registering ------------------------------------------------------------------------------
+
+
+def _clean(data: RegistrantInput) -> RegistrantInput:
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    for name, value in values.items():
+        if isinstance(value, str):
+            values[name] = value.strip()
+    values["email"] = values["email"].lower()
+    return RegistrantInput(**values)
+
+
+def _check(session: Session, symposium: Symposium, data: RegistrantInput) -> None:
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RegistrationError(
+            f"{data.timezone!r} is not a known time zone.", "timezone"
+        ) from None
+    if data.language and data.language not in (symposium.languages or []):
+        raise RegistrationError("Choose one of the symposium's languages.", "language")
+    if session.get(Economy, data.economy_id) is None:
+        raise RegistrationError("Choose your economy.", "economy_id")
+
+
+def prefill(nomination: Nomination) -> RegistrantInput:
+    """What an invited nominee's form starts with: what their focal point entered."""
+    return RegistrantInput(
+        given_name=nomination.given_name,
+        family_name=nomination.family_name,
+        email=nomination.email,
+        economy_id=nomination.economy_id,
+        organisation=nomination.organisation,
+        organisation_type=nomination.organisation_type,
+        job_title=nomination.job_title,
+        sex=nomination.sex,
+        youth=nomination.youth,
+        timezone=nomination.economy.timezone,
+        language=None,
+        accessibility_needs="",
+        consent_evaluation=False,
+    )
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A new (or renewed) registration and its manage-link token, to be mailed once."""
+
+    registration: Registration
+    token: str
+
+
+def register(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    *,
+    nomination: Nomination | None = None,
+    now: dt.datetime | None = None,
+) -> Registered:
+    """Register someone: confirmed while places last, then on the waiting list in order; in a
+    moderated symposium every registration first waits for approval."""
+    settings = settings_for(session, symposium)
+    if nomination is None and settings.mode == RegistrationMode.INVITATION:
+        raise RegistrationError("This symposium registers invited delegates only.")
+    if nomination is not None and settings.mode == RegistrationMode.OPEN:
+        nomination = None  # an invitation still works when registration is open to all
+    if not registration_open(symposium, now):
+        raise RegistrationError(
+            f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."
+        )
+    data = _clean(data)
+    _check(session, symposium, data)
+    _lock(session, symposium)
+    existing = session.scalar(
+        sa.select(Registration).where(
+            Registration.symposium_id == symposium.id, Registration.email == data.email
+        )
+    )
+    if existing is not None and existing.status in ACTIVE:
+        raise RegistrationError(
+            "This e-mail address is already registered. Your confirmation mail has a link to "
+            "change or cancel the registration.",
+            "email",
+        )
+    status = _first_status(session, symposium, settings)  # before the new row is flushed
+    registration = existing or Registration(symposium_id=symposium.id)
+    if existing is None:
+        session.add(registration)
+    for f in fields(data):
+        setattr(registration, f.name, getattr(data, f.name))
+    # Speakers and moderators are set by organisers; everyone registers as a participant.
+    registration.role = ParticipantRole.PARTICIPANT.value
+    registration.nomination_id = nomination.id if nomination else None
+    registration.privacy_notice_version = settings.privacy_notice_version
+    registration.cancelled_at = None
+    registration.created_at = utcnow()  # a renewed registration joins the end of the line
+    registration.status = status
+    token, registration.manage_token_hash = new_token()
+    session.flush()
+    return Registered(registration, token)
+
+
+def _first_status(
+    session: Session, symposium: Symposium, settings: RegistrationSettings
+) -> RegistrationStatus:
+    if settings.moderated:
+        return RegistrationStatus.PENDING
+    left = places_left(session, symposium)
+    if left is None or left > 0:
+        return RegistrationStatus.CONFIRMED
+    return RegistrationStatus.WAITING
+
+
+def registration_for_token(session: Session, token: str) -> Registration | None:
+    """The registration a manage link belongs to (not erased), or None for any other token."""
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(
+        sa.select(Registration).where(
+            Registration.manage_token_hash == token_hash(token), Registration.erased_at.is_(None)
+        )
+    )
+
+
+def update_registration(session: Session, registration: Registration, data: RegistrantInput):
+    """Self-service changes to one's own details (the place in line is kept)."""
+    symposium = registration.symposium
+    if registration.status not in ACTIVE:
+        raise RegistrationError(f"This registration is {registration.status}.")
+    data = _clean(data)
+    _check(session, symposium, data)
+    _lock(session, symposium)
+    clash = session.scalar(
+        sa.select(Registration.id).where(
+            Registration.symposium_id == symposium.id,
+            Registration.email == data.email,
+            Registration.id != registration.id,
+        )
+    )
+    if clash is not None:
+        raise RegistrationError("Another registration uses this e-mail address.", "email")
+    for f in fields(data):
+        setattr(registration, f.name, getattr(data, f.name))
+    session.flush()
+
+
+# --- places freed and taken -------------------------------------------------------------------
+
+
+def cancel_registration(session: Session, registration: Registration) -> list[Registration]:
+    """Cancel; a freed place goes to the first in line. Returns those promoted."""
+    if registration.status not in ACTIVE:
+        raise RegistrationError(f"This registration is already {registration.status}.")
+    _lock(session, registration.symposium)
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    session.flush()
+    return promote_waiting(session, registration.symposium)
+
+
+def promote_waiting(session: Session, symposium: Symposium) -> list[Registration]:
+    """Confirm people from the waiting list, in order, while places are free."""
+    _lock(session, symposium)
+    left = places_left(session, symposium)
+    query = (
+        sa.select(Registration)
+        .where(
+            Registration.symposium_id == symposium.id,
+            Registration.status == RegistrationStatus.WAITING,
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if left is not None:
+        query = query.limit(left)
+    promoted = list(session.scalars(query))
+    for registration in promoted:
+        registration.status = RegistrationStatus.CONFIRMED
+    session.flush()
+    return promoted
+
+
+def change_status(session: Session, registration: Registration, status: str) -> list[Registration]:
+    """An organiser's change of status; returns those promoted from the waiting list."""
+    if status not in set(RegistrationStatus):
+        raise RegistrationError("Unknown status.")
+    if registration.erased_at is not None:
+        raise RegistrationError("This registration was erased.")
+    _lock(session, registration.symposium)
+    session.refresh(registration)
+    if registration.status == status:
+        return []
+    if status == RegistrationStatus.CONFIRMED:
+        left = places_left(session, registration.symposium)
+        if left == 0:
+            raise RegistrationError(
+                f"The symposium is full ({registration.symposium.capacity} places): raise the "
+                f"capacity in the set-up to confirm {registration.full_name}."
+            )
+    registration.status = status
+    if status == RegistrationStatus.CANCELLED:
+        registration.cancelled_at = utcnow()
+    session.flush()
+    return promote_waiting(session, registration.symposium)
+
+
+def approve(session: Session, registration: Registration) -> RegistrationStatus:
+    """Approve a registration awaiting moderation: a place if one is free, else the line."""
+    if registration.status != RegistrationStatus.PENDING:
+        raise RegistrationError(f"{registration.full_name} is not waiting for approval.")
+    _lock(session, registration.symposium)
+    left = places_left(session, registration.symposium)
+    registration.status = (
+        RegistrationStatus.CONFIRMED if left is None or left > 0 else RegistrationStatus.WAITING
+    )
+    # The line is ordered by approval, not by the first click.
+    registration.created_at = utcnow()
+    session.flush()
+    return RegistrationStatus(registration.status)
+
+
+def change_role(session: Session, registration: Registration, role: str) -> None:
+    if role not in set(ParticipantRole):
+        raise RegistrationError("Unknown role.")
+    registration.role = role
+    session.flush()
+
+
+def waiting_position(session: Session, registration: Registration) -> int | None:
+    """1 for the first in line; None when not waiting."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    ahead = session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.symposium_id == registration.symposium_id,
+            Registration.status == RegistrationStatus.WAITING,
+            sa.or_(
+                Registration.created_at < registration.created_at,
+                sa.and_(
+                    Registration.created_at == registration.created_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return ahead + 1

@@ -1,0 +1,224 @@
+"""Registering, by invitation or the open form: capacity, waiting list, moderation, the manage
+link and the confirmation mail, on both databases."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import threading
+
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from agenda.demo import add_demo_agenda
+from registration.models import Registration, RegistrationSettings
+from registration.nominations import NomineeInput, decide, nominate
+from symposium.models import OutboxMessage, Symposium
+from tests.conftest import csrf_token, post_form
+
+MANAGE = re.compile(r"https?://\S+/registration/([A-Za-z0-9_-]+)")
+
+
+def form(economies, **overrides) -> dict:
+    values = {
+        "given_name": "Ana",
+        "family_name": "Pérez",
+        "email": "ana@example.pe",
+        "economy_id": economies["Peru"].id,
+        "organisation": "PRODUCE",
+        "organisation_type": "Government",
+        "job_title": "Analyst",
+        "sex": "Female",
+        "youth": "no",
+        "timezone": "America/Lima",
+        "accessibility_needs": "",
+        "consent_privacy": "y",
+        "consent_evaluation": "y",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def registrations(session) -> list[Registration]:
+    session.expire_all()
+    return list(session.scalars(sa.select(Registration).order_by(Registration.id)))
+
+
+def mails(session, recipient: str) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.recipient == recipient)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
+    client, session, economies, invited_symposium
+):
+    add_demo_agenda(session, invited_symposium)
+    session.commit()
+    url = f"/register/{invited_symposium.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Privacy notice (version 1)" in page and "sex-disaggregated" in page
+
+    response = post_form(client, url, form(economies, email="Ana@Example.PE"))
+    assert response.status_code == 302
+    (person,) = registrations(session)
+    assert (person.email, person.status, person.role) == (
+        "ana@example.pe",
+        "confirmed",
+        "participant",
+    )
+    assert person.privacy_notice_version == 1 and person.consent_evaluation
+
+    (mail,) = mails(session, "ana@example.pe")
+    assert mail.subject == f"Registration confirmed: {invited_symposium.title}"
+    assert "Day 1 starts 09:00 America/Lima" in mail.body
+    token = MANAGE.search(mail.body).group(1)
+    assert token not in session.scalars(sa.select(Registration.manage_token_hash)).all()
+    (attachment,) = mail.attachments
+    assert attachment["filename"] == "symposium.ics"
+    calendar = Calendar.from_ical(base64.b64decode(attachment["data"]))
+    assert len(calendar.walk("VEVENT")) == 12  # the two-day template's items
+
+    manage = client.get(f"/registration/{token}").get_data(as_text=True)
+    assert "Your registration, Ana Pérez" in manage and ">confirmed<" in manage
+    assert client.get(f"/registration/{token}/calendar.ics").mimetype == "text/calendar"
+
+
+def test_refusals_are_field_messages_and_store_nothing(
+    client, session, economies, invited_symposium, create_registration
+):
+    create_registration(invited_symposium, email="taken@example.org")
+    url = f"/register/{invited_symposium.id}"
+    no_consent = post_form(client, url, form(economies, consent_privacy=None))
+    assert no_consent.status_code == 400
+    assert "You need to agree to the privacy notice" in no_consent.get_data(as_text=True)
+    bad_zone = post_form(client, url, form(economies, timezone="Mars/Olympus"))
+    assert bad_zone.status_code == 409
+    assert "not a known time zone" in bad_zone.get_data(as_text=True)
+    twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
+    assert twice.status_code == 409
+    assert "already registered" in twice.get_data(as_text=True)
+    assert 'value="Pérez"' in twice.get_data(as_text=True)  # what was typed is kept
+    assert len(registrations(session)) == 1
+
+
+def test_the_waiting_list_fills_in_order_and_a_cancellation_promotes_the_first(
+    client, session, economies, create_symposium_record
+):
+    symposium = create_symposium_record(capacity=1)
+    url = f"/register/{symposium.id}"
+    for name in ("first", "second", "third"):
+        post_form(client, url, form(economies, email=f"{name}@example.org", given_name=name))
+    first, second, third = registrations(session)
+    assert [first.status, second.status, third.status] == ["confirmed", "waiting", "waiting"]
+    waiting_mail = mails(session, "second@example.org")[0]
+    assert waiting_mail.subject.startswith("Waiting list") and "number 1" in waiting_mail.body
+
+    token = MANAGE.search(mails(session, "first@example.org")[0].body).group(1)
+    cancelled = post_form(client, f"/registration/{token}/cancel", {}, follow_redirects=True)
+    assert "Your registration is cancelled" in cancelled.get_data(as_text=True)
+    first, second, third = registrations(session)
+    assert [first.status, second.status, third.status] == ["cancelled", "confirmed", "waiting"]
+    promoted = mails(session, "second@example.org")[-1]
+    assert promoted.subject == f"You have a place: {symposium.title}"
+
+
+def test_invitation_only_symposium_registers_the_accepted_nominee_prefilled(
+    client, session, economies, invited_symposium, create_focal_point
+):
+    session.add(RegistrationSettings(symposium_id=invited_symposium.id, mode="invitation"))
+    focal_point, _ = create_focal_point(invited_symposium, "Viet Nam")
+    nomination = nominate(
+        session,
+        focal_point,
+        NomineeInput("Thị Lan", "Nguyễn", "lan@mpi.gov.vn", "Female", "MPI", "Government",
+                     "Deputy Director", True, "Participant"),
+    )  # fmt: skip
+    token = decide(session, nomination, "accept", None).invitation_token
+    session.commit()
+    assert client.get(f"/register/{invited_symposium.id}").status_code == 404
+
+    page = client.get(f"/invitation/{token}").get_data(as_text=True)
+    assert 'value="lan@mpi.gov.vn"' in page and 'value="Asia/Ho_Chi_Minh"' in page
+    response = post_form(
+        client,
+        f"/invitation/{token}",
+        form(economies, given_name="Thị Lan", family_name="Nguyễn", email="lan@mpi.gov.vn",
+             economy_id=economies["Viet Nam"].id, timezone="Asia/Ho_Chi_Minh", youth="yes"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    (person,) = registrations(session)
+    assert person.nomination_id == nomination.id and person.youth
+    again = client.get(f"/invitation/{token}").get_data(as_text=True)
+    assert 'id="already-registered"' in again
+
+
+def test_moderated_registrations_wait_for_approval(client, session, economies, invited_symposium):
+    session.add(RegistrationSettings(symposium_id=invited_symposium.id, moderated=True))
+    session.commit()
+    post_form(client, f"/register/{invited_symposium.id}", form(economies))
+    (person,) = registrations(session)
+    assert person.status == "pending"
+    assert mails(session, "ana@example.pe")[0].subject.startswith("Registration received")
+
+
+def test_the_manage_link_edits_and_a_wrong_one_is_a_404(
+    client, session, economies, invited_symposium
+):
+    post_form(client, f"/register/{invited_symposium.id}", form(economies))
+    token = MANAGE.search(mails(session, "ana@example.pe")[0].body).group(1)
+    changed = post_form(
+        client,
+        f"/registration/{token}",
+        {k: v for k, v in form(economies, job_title="Director").items() if k != "consent_privacy"},
+    )
+    assert changed.status_code == 302
+    assert registrations(session)[0].job_title == "Director"
+    assert client.get("/registration/" + "x" * 43).status_code == 404
+
+
+def test_registration_closes_after_the_deadline(client, session, economies, invited_symposium):
+    symposium = session.get(Symposium, invited_symposium.id)
+    symposium.registration_deadline = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    response = post_form(client, f"/register/{symposium.id}", form(economies))
+    assert "Registration closed on" in response.get_data(as_text=True)
+    assert registrations(session) == []
+
+
+def test_200_registrants_at_once_for_the_last_50_places(
+    app, session, economies, create_symposium_record, create_registration
+):
+    symposium = create_symposium_record(capacity=60)
+    for number in range(10):
+        create_registration(symposium, email=f"early{number}@example.org")
+    clients = [app.test_client() for _ in range(200)]
+    tokens = [csrf_token(c) for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def submit(index: int) -> None:
+        data = form(economies, email=f"late{index}@example.org", given_name=f"Late {index}")
+        barrier.wait()
+        response = clients[index].post(
+            f"/register/{symposium.id}", data={"csrf_token": tokens[index], **data}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [302] * 200
+    people = registrations(session)
+    late = [p for p in people if p.email.startswith("late")]
+    assert len(late) == 200 and len({p.email for p in late}) == 200
+    assert sum(p.status == "confirmed" for p in people) == 60
+    assert sum(p.status == "waiting" for p in late) == 150
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 200
