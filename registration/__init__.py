@@ -12,6 +12,7 @@ bp = Blueprint(
 
 from registration import (  # noqa: E402,F401  (registers the views and the models)
     attendance_models,
+    attendance_routes,
     circular_routes,
     focal_point_routes,
     nomination_routes,
@@ -24,8 +25,9 @@ from registration import (  # noqa: E402,F401  (registers the views and the mode
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and this feature's part of the demo."""
-    from registration.demo import add_demo_circular
+    from registration.demo import add_demo_circular, add_demo_registrations
     from symposium.demo import add_demo_builder
 
     app.register_blueprint(bp)
     add_demo_builder(app, add_demo_circular)
+    add_demo_builder(app, add_demo_registrations)

@@ -17,25 +17,18 @@ MAX_REPORT_BYTES = 5 * 1024 * 1024
 SOURCES = {"zoom": "Zoom participant report", "teams": "Microsoft Teams attendance list"}
 NAME_LIMIT, EMAIL_LIMIT = 300, 254  # the columns of AttendanceRow
 # Header spellings of both platforms (and their older exports), compared after _key().
-COLUMNS = {
-    "name original name": "name",
-    "user name original name": "name",
-    "name": "name",
-    "full name": "name",
-    "participant name": "name",
-    "user email": "email",
-    "email": "email",
-    "e mail": "email",
-    "participant id upn": "upn",
-    "join time": "join",
-    "first join": "join",
-    "leave time": "leave",
-    "last leave": "leave",
-    "in meeting duration": "duration",
-    "in waiting room": "waiting",
-    "user action": "action",
-    "timestamp": "timestamp",
+ALIASES = {
+    "name": ("name original name", "user name original name", "name", "full name"),
+    "email": ("user email", "email", "e mail"),
+    "upn": ("participant id upn",),
+    "join": ("join time", "first join"),
+    "leave": ("leave time", "last leave"),
+    "duration": ("in meeting duration",),
+    "waiting": ("in waiting room",),
+    "action": ("user action",),
+    "timestamp": ("timestamp",),
 }
+COLUMNS = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
 # Columns only Teams writes: their presence tells a Teams list from a Zoom report.
 TEAMS_ONLY = {
     "first join",

@@ -4,14 +4,26 @@ and nominations from most economies, some accepted, some waiting for a decision.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
+import random
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from agenda.models import Speaker
+from registration.attendance import import_attendance_report
 from registration.circular_services import circular_texts_defaults, save_circular
+from registration.confirmations import queue_confirmation
+from registration.demo_people import Attendee, ascii_mailbox, demo_people, display_name, zoom_report
 from registration.distribution import distribute_circular, queue_invitation_mail
-from registration.models import FocalPoint
+from registration.models import FocalPoint, Nomination, ParticipantRole, Registration
 from registration.nominations import NomineeInput, decide, nominate
+from registration.registrations import (
+    RegistrantInput,
+    cancel_registration,
+    change_role,
+    prefill,
+    register,
+)
 from symposium.links import external_url
 from symposium.models import Symposium
 
@@ -68,12 +80,6 @@ DEMO_NOMINEES = (
 )  # fmt: skip
 
 
-def _address(*words: str) -> str:
-    """An ASCII mailbox name for invented people (not every mail server takes UTF-8 ones)."""
-    text = unicodedata.normalize("NFKD", ".".join(words).lower())
-    return "".join(c for c in text.encode("ascii", "ignore").decode() if c.isalnum() or c == ".")
-
-
 def add_demo_circular(session: Session, symposium: Symposium) -> None:
     """Focal points, version 1 of the GIC distributed to them, and nominations."""
     by_economy = {e.name: e for e in symposium.invited_economies}
@@ -83,7 +89,7 @@ def add_demo_circular(session: Session, symposium: Symposium) -> None:
             symposium_id=symposium.id,
             economy_id=by_economy[economy].id,
             name=name,
-            email=f"focal{number}@{_address(economy).replace('.', '')}.example",
+            email=f"focal{number}@{ascii_mailbox(economy).replace('.', '')}.example",
             role=role,
         )
         session.add(focal_point)
@@ -108,7 +114,7 @@ def add_demo_circular(session: Session, symposium: Symposium) -> None:
             NomineeInput(
                 given_name=given,
                 family_name=family,
-                email=f"{_address(given, family)}@delegates.example",
+                email=f"{ascii_mailbox(given, family)}@delegates.example",
                 sex=sex,
                 organisation=org,
                 organisation_type=kind,
@@ -127,3 +133,63 @@ def add_demo_circular(session: Session, symposium: Symposium) -> None:
                     lambda token: external_url("registration.invitation_page", token=token),
                 )
     session.flush()
+
+
+def add_demo_registrations(session: Session, symposium: Symposium) -> None:
+    """The accepted nominees, the agenda's speakers and ~110 others register; a few cancel;
+    each day's Zoom report is imported (with rejoins and rows that match nobody)."""
+    economies = {e.name: e for e in symposium.invited_economies}
+    manage = lambda token: external_url("registration.manage", token=token)  # noqa: E731
+    accepted = session.scalars(
+        sa.select(Nomination).where(
+            Nomination.symposium_id == symposium.id, Nomination.status == "accepted"
+        )
+    )
+    for nomination in accepted:
+        registered = register(session, symposium, prefill(nomination), nomination=nomination)
+        queue_confirmation(session, registered, manage)
+    for speaker in session.scalars(sa.select(Speaker).where(Speaker.symposium_id == symposium.id)):
+        given, _, family = speaker.name.partition(" ")
+        economy = speaker.economy or economies["Peru"]
+        data = RegistrantInput(
+            given, family, f"{ascii_mailbox(given, family)}@speakers.example", economy.id,
+            speaker.organisation or "", "Government", "Speaker", speaker.sex, False,
+            economy.timezone, None, "", True,
+        )  # fmt: skip
+        registered = register(session, symposium, data)
+        change_role(session, registered.registration, ParticipantRole.SPEAKER)
+    people = demo_people(110, list(economies))
+    for number, person in enumerate(people):
+        economy = economies[person.economy]
+        data = RegistrantInput(
+            person.given_name, person.family_name, person.email, economy.id, person.organisation,
+            person.organisation_type, person.job_title, person.sex, person.youth,
+            economy.timezone, "Spanish" if person.economy in {"Peru", "Chile", "Mexico"} else
+            "English", "", number % 5 != 0,
+        )  # fmt: skip
+        registered = register(session, symposium, data)
+        queue_confirmation(session, registered, manage)
+        if number % 37 == 5:
+            cancel_registration(session, registered.registration)
+    _import_demo_reports(session, symposium)
+
+
+def _import_demo_reports(session: Session, symposium: Symposium) -> None:
+    rng = random.Random(7)  # noqa: S311  (invented demo data, not secrets)
+    confirmed = list(
+        session.scalars(
+            sa.select(Registration)
+            .where(Registration.symposium_id == symposium.id, Registration.status == "confirmed")
+            .order_by(Registration.id)
+        )
+    )
+    for day, share in zip(symposium.days, (0.85, 0.7), strict=False):
+        present = [r for r in confirmed if rng.random() < share]
+        attendees = [
+            Attendee(display_name(r, rng), r.email if rng.random() < 0.7 else "") for r in present
+        ]
+        report = zoom_report(symposium.title, day.starts_at, 170, attendees, seed=day.number)
+        import_attendance_report(
+            session, symposium, day, report, f"participants_day{day.number}.csv",
+            symposium.host_timezone, "zoom", None,
+        )  # fmt: skip

@@ -26,11 +26,13 @@ class FilterForm(FlaskForm):
         csrf = False  # a GET form changes nothing
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
-    economy = SelectField("Economy", choices=[ANY], validate_choice=True)
-    sex = SelectField("Sex", choices=[ANY, *((s, s) for s in SEXES)])
-    role = SelectField("Role", choices=[ANY, *((r, r) for r in ROLES)])
-    status = SelectField("Status", choices=[ANY, *((s.value, s.value) for s in RegistrationStatus)])
-    attended = SelectField("Attended", choices=[ANY, ("yes", "Yes"), ("no", "No")])
+    economy = SelectField("Economy", choices=[ANY], default="")
+    sex = SelectField("Sex", choices=[ANY, *((s, s) for s in SEXES)], default="")
+    role = SelectField("Role", choices=[ANY, *((r, r) for r in ROLES)], default="")
+    status = SelectField(
+        "Status", choices=[ANY, *((s.value, s.value) for s in RegistrationStatus)], default=""
+    )
+    attended = SelectField("Attended", choices=[ANY, ("yes", "Yes"), ("no", "No")], default="")
 
     def to_filter(self) -> ParticipantFilter:
         """The validated choices as a filter ("" meaning any)."""

@@ -91,6 +91,7 @@ def _queue_mails(symposium: Symposium, change: StatusChange) -> None:
 
 @bp.route("/symposia/<int:symposium_id>/registrations")
 def participants(symposium_id: int) -> Any:
+    """The list (filtered by the query string), counts, waiting list and summary."""
     symposium = symposium_or_404(symposium_id)
     session = db.session()
     filters = _filter_form()
@@ -125,8 +126,11 @@ def participants(symposium_id: int) -> Any:
     )
 
 
-@bp.route("/symposia/<int:symposium_id>/registrations/<int:registration_id>/status", methods=["POST"])
+@bp.route(
+    "/symposia/<int:symposium_id>/registrations/<int:registration_id>/status", methods=["POST"]
+)
 def change_registration_status(symposium_id: int, registration_id: int) -> Any:
+    """Set one registration's status (or approve it); mails whoever now has a place."""
     symposium = symposium_or_404(symposium_id)
     registration = _registration_or_404(symposium, registration_id)
     form = StatusForm()
@@ -150,6 +154,7 @@ def change_registration_status(symposium_id: int, registration_id: int) -> Any:
 
 @bp.route("/symposia/<int:symposium_id>/registrations/<int:registration_id>/role", methods=["POST"])
 def change_registration_role(symposium_id: int, registration_id: int) -> Any:
+    """Set one registration's role."""
     symposium = symposium_or_404(symposium_id)
     registration = _registration_or_404(symposium, registration_id)
     form = RoleForm()
@@ -181,6 +186,7 @@ def _apply(symposium: Symposium, registrations: list[Registration], action: str)
 
 @bp.route("/symposia/<int:symposium_id>/registrations/bulk", methods=["POST"])
 def bulk_registrations(symposium_id: int) -> Any:
+    """Apply a status or role to the selected; each that cannot change is reported."""
     symposium = symposium_or_404(symposium_id)
     form = BulkForm()
     if not form.validate_on_submit():
@@ -211,6 +217,7 @@ def _download(symposium: Symposium, name: str, extension: str, data: bytes, mime
 
 @bp.route("/symposia/<int:symposium_id>/registrations.csv")
 def participants_csv(symposium_id: int) -> Any:
+    """The registration report, one row per person."""
     symposium = symposium_or_404(symposium_id)
     rows = report_rows(db.session(), symposium)
     data = csv_bytes(report_header(symposium), rows)
@@ -219,6 +226,7 @@ def participants_csv(symposium_id: int) -> Any:
 
 @bp.route("/symposia/<int:symposium_id>/registrations.xlsx")
 def participants_xlsx(symposium_id: int) -> Any:
+    """The registration report and the summary by economy and sex, as two sheets."""
     symposium = symposium_or_404(symposium_id)
     session = db.session()
     summary = summary_by_economy_and_sex(session, symposium)
@@ -233,6 +241,7 @@ def participants_xlsx(symposium_id: int) -> Any:
 
 @bp.route("/symposia/<int:symposium_id>/registrations/summary.csv")
 def participants_summary_csv(symposium_id: int) -> Any:
+    """Confirmed registrations by economy and sex, with a total row."""
     symposium = symposium_or_404(symposium_id)
     summary = summary_by_economy_and_sex(db.session(), symposium)
     data = csv_bytes(SUMMARY_HEADER, summary_rows(summary))
@@ -248,6 +257,7 @@ def participants_summary_csv(symposium_id: int) -> Any:
 )
 @organiser_required
 def erase_participant(symposium_id: int, registration_id: int) -> Any:
+    """Ask for confirmation (GET), then erase the person's personal data (POST)."""
     symposium = symposium_or_404(symposium_id)
     registration = _registration_or_404(symposium, registration_id)
     if registration.erased_at is not None:
@@ -266,8 +276,6 @@ def erase_participant(symposium_id: int, registration_id: int) -> Any:
     erase_registration(session, registration, current_user)
     session.commit()
     # Ids only: the log must not keep what was just erased.
-    current_app.logger.info(
-        "Registration %s erased by user %s", registration.id, current_user.id
-    )
+    current_app.logger.info("Registration %s erased by user %s", registration.id, current_user.id)
     flash(f"Registration #{registration.id} erased; its anonymous record is kept.", "success")
     return redirect(url_for("registration.participants", symposium_id=symposium.id))

@@ -217,11 +217,6 @@ def set_status(session: Session, registration: Registration, action: str) -> Sta
         approve(session, registration)
         return StatusChange(registration, approved=True)
     before = registration.status
-    if action == RegistrationStatus.WAITING and before != action:
-        # The line is ordered by created_at, which change_status keeps: someone sent back to
-        # the line would be first in it and get the freed place straight back.
-        registration.created_at = utcnow()
-        session.flush()
     promoted = change_status(session, registration, action)
     if registration in promoted:
         raise RegistrationError(

@@ -347,6 +347,8 @@ def change_status(session: Session, registration: Registration, status: str) -> 
     registration.status = status
     if status == RegistrationStatus.CANCELLED:
         registration.cancelled_at = utcnow()
+    if status == RegistrationStatus.WAITING:
+        registration.created_at = utcnow()  # sent back to the end of the line, not its head
     session.flush()
     return promote_waiting(session, registration.symposium)
 

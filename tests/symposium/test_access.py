@@ -6,14 +6,17 @@ may read but every state-changing request and every form page refuses them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 from flask import url_for
 
 from agenda.demo import add_demo_agenda
 from agenda.models import AgendaItem, Speaker
+from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.circular_services import circular_texts_defaults, save_circular
-from registration.models import CircularVersion, FocalPoint, Nomination
+from registration.models import CircularVersion, FocalPoint, Nomination, Registration
 from registration.nominations import NomineeInput, issue_nomination_link, nominate
 from symposium.models import OutboxMessage, Symposium
 from symposium.outbox import queue_mail
@@ -67,6 +70,25 @@ def filled_symposium(session, create_symposium_record, economies):
         NomineeInput("Rosa", "Mamani", "rosa@example.pe", "Female", "PRODUCE", "Government",
                      "Analyst", False, "Participant"),
     )  # fmt: skip
+    session.add(
+        Registration(
+            symposium_id=symposium.id, given_name="Rosa", family_name="Mamani",
+            email="rosa@example.pe", economy_id=peru.id, sex="Female", status="confirmed",
+            timezone="America/Lima", privacy_notice_version=1,
+        )
+    )  # fmt: skip
+    report = AttendanceImport(
+        symposium_id=symposium.id,
+        day_id=symposium.days[0].id,
+        source="zoom",
+        filename="participants.csv",
+        timezone="America/Lima",
+    )
+    start = dt.datetime(2027, 3, 23, 14, 0)
+    report.rows.append(
+        AttendanceRow(line=5, name="iPhone", joined_at=start, left_at=start, status="unmatched")
+    )
+    session.add(report)
     mail = queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
     mail.status, mail.attempts, mail.last_error = "failed", 5, "550 Mailbox unavailable"
     session.commit()
@@ -84,6 +106,8 @@ def _routes(app, session, symposium):
         "focal_point_id": session.scalars(sa.select(FocalPoint.id)).first(),
         "nomination_id": session.scalars(sa.select(Nomination.id)).first(),
         "message_id": session.scalars(sa.select(OutboxMessage.id)).first(),
+        "registration_id": session.scalars(sa.select(Registration.id)).first(),
+        "row_id": session.scalars(sa.select(AttendanceRow.id)).first(),
     }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -109,6 +133,10 @@ def _snapshot(session):
         session.execute(sa.select(CircularVersion.number, CircularVersion.objectives)).all(),
         session.execute(sa.select(FocalPoint.email, FocalPoint.name)).all(),
         session.execute(sa.select(Nomination.email, Nomination.status)).all(),
+        session.execute(
+            sa.select(Registration.email, Registration.status, Registration.role)
+        ).all(),
+        session.execute(sa.select(AttendanceRow.status, AttendanceRow.registration_id)).all(),
         session.execute(
             sa.select(OutboxMessage.idempotency_key, OutboxMessage.status).order_by(
                 OutboxMessage.id

@@ -1,0 +1,443 @@
+"""Attendance of a symposium: importing a day's videoconference report, reviewing the rows no
+registration was matched to, manual check-ins, and each registrant's presence per day.
+
+Every change to a day's attendance first locks the day's row, so that two of them (an import
+and a review decision, say) are applied one after the other and the day's figures stay true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from registration.attendance_models import (
+    AttendanceImport,
+    AttendanceRow,
+    DayAttendance,
+    ManualCheck,
+    MatchStatus,
+)
+from registration.attendance_reports import (
+    CONTROL,
+    AttendanceReportError,
+    ParsedReport,
+    merged_minutes,
+    parse_attendance_report,
+)
+from registration.matching import Person, match_rows, normalise_name
+from registration.models import Registration, RegistrationSettings, RegistrationStatus
+from symposium.models import Symposium, SymposiumDay, User
+from symposium.services import is_known_timezone
+
+# The threshold of a symposium whose registration settings were never saved: the column's own
+# default, so the two cannot disagree.
+DEFAULT_THRESHOLD: int = RegistrationSettings.__table__.c.attendance_threshold_minutes.default.arg
+COUNTED = (MatchStatus.MATCHED.value, MatchStatus.ASSIGNED.value)
+TO_REVIEW = (MatchStatus.UNMATCHED.value, MatchStatus.AMBIGUOUS.value)
+
+
+class AttendanceError(ValueError):
+    """A change to attendance that cannot be made; the message says why, for the organiser."""
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """A day's figures for the overview."""
+
+    day: SymposiumDay
+    report: AttendanceImport | None
+    confirmed: int  # registered and confirmed (the same every day)
+    attended: int
+    imported_rows: int
+    to_review: int  # unmatched or ambiguous
+    ignored: int
+    manual_checks: int
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A person of a report that needs an organiser: their rows (the joins of one name and
+    address) and the registrations to offer first."""
+
+    day: SymposiumDay
+    rows: list[AttendanceRow]
+    minutes: int
+    candidates: list[Registration]
+
+    @property
+    def row(self) -> AttendanceRow:
+        return self.rows[0]
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """An aware datetime as the naive UTC the database stores."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _lock_day(session: Session, day: SymposiumDay) -> None:
+    session.execute(sa.select(SymposiumDay.id).where(SymposiumDay.id == day.id).with_for_update())
+
+
+def attendance_threshold(session: Session, symposium_id: int) -> int:
+    """Minutes present on a day for a registrant to count as attending it."""
+    settings = session.get(RegistrationSettings, symposium_id)
+    return settings.attendance_threshold_minutes if settings else DEFAULT_THRESHOLD
+
+
+def _eligible(symposium_id: int) -> sa.Select:
+    return sa.select(Registration).where(
+        Registration.symposium_id == symposium_id,
+        Registration.status == RegistrationStatus.CONFIRMED.value,
+        Registration.erased_at.is_(None),
+    )
+
+
+def eligible_registrations(session: Session, symposium: Symposium) -> list[Registration]:
+    """The registrations attendance may be credited to (confirmed, not erased), by name."""
+    query = (
+        _eligible(symposium.id)
+        .options(selectinload(Registration.economy))
+        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+    )
+    return list(session.scalars(query))
+
+
+def _check_eligible(registration: Registration, symposium_id: int) -> None:
+    if registration.symposium_id != symposium_id:
+        raise AttendanceError("That registration is not of this symposium.")
+    if registration.erased_at is not None or registration.status != RegistrationStatus.CONFIRMED:
+        raise AttendanceError(f"{registration.full_name}'s registration is not confirmed.")
+
+
+def recompute_day(session: Session, day: SymposiumDay) -> None:
+    """Recompute every registrant's DayAttendance of ``day`` from its imported rows (matched or
+    assigned) and manual checks: minutes are the merged intervals, overlaps counted once; a
+    check-in without a check-out adds no minutes but counts as present."""
+    _lock_day(session, day)
+    session.flush()
+    threshold = attendance_threshold(session, day.symposium_id)
+    intervals: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    imported = session.execute(
+        sa.select(AttendanceRow.registration_id, AttendanceRow.joined_at, AttendanceRow.left_at)
+        .join(AttendanceImport)
+        .where(
+            AttendanceImport.day_id == day.id,
+            AttendanceRow.status.in_(COUNTED),
+            AttendanceRow.registration_id.is_not(None),
+        )
+    )
+    for registration_id, joined_at, left_at in imported:
+        intervals[registration_id].append((joined_at, left_at))
+    checked_in: set[int] = set()
+    for check in session.scalars(sa.select(ManualCheck).where(ManualCheck.day_id == day.id)):
+        if check.checked_out_at is None:
+            checked_in.add(check.registration_id)
+        else:
+            intervals[check.registration_id].append((check.checked_in_at, check.checked_out_at))
+    existing = {
+        record.registration_id: record
+        for record in session.scalars(
+            sa.select(DayAttendance).where(DayAttendance.day_id == day.id)
+        )
+    }
+    for registration_id in intervals.keys() | checked_in:
+        record = existing.pop(registration_id, None) or DayAttendance(
+            registration_id=registration_id, day_id=day.id
+        )
+        record.minutes = merged_minutes(intervals[registration_id])
+        record.checked_in = registration_id in checked_in
+        record.attended = record.minutes >= threshold or record.checked_in
+        session.add(record)
+    for stale in existing.values():  # nothing credits them any more
+        session.delete(stale)
+    session.flush()
+
+
+# --- importing ------------------------------------------------------------------------------
+
+
+def _check_date(report: ParsedReport, day: SymposiumDay) -> None:
+    """Refuse a report none of whose times fall on the day's date in the host zone: most likely
+    the report of another day, or day and month read the wrong way round."""
+    zone = day.symposium.zone
+    start = dt.datetime.combine(day.date, dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    if any(row.joined < end and row.left >= start for row in report.rows):
+        return
+    first = min(row.joined for row in report.rows).astimezone(zone)
+    message = (
+        f"The report's first join is on {first:%A %d %B %Y} ({zone.key}), but day {day.number} "
+        f"is {day.date:%A %d %B %Y}: is it the report of another day?"
+    )
+    raise AttendanceReportError([(0, message)])
+
+
+def _file_name(filename: str) -> str:
+    """The name of an uploaded file without the folders some browsers send, for display."""
+    return CONTROL.sub(" ", re.split(r"[\\/]", filename)[-1]).strip()[:255] or "report"
+
+
+def _decisions(report: AttendanceImport | None) -> dict[tuple[str, str], AttendanceRow]:
+    """The previous import's review decisions, by person (normalised name and address)."""
+    if report is None:
+        return {}
+    done = (MatchStatus.ASSIGNED, MatchStatus.IGNORED)
+    return {(normalise_name(r.name), r.email): r for r in report.rows if r.status in done}
+
+
+def import_attendance_report(
+    session: Session,
+    symposium: Symposium,
+    day: SymposiumDay,
+    data: bytes,
+    filename: str,
+    zone: str,
+    source: str | None,
+    user: User | None,
+) -> AttendanceImport:
+    """Import ``day``'s videoconference report, replacing the day's previous import (decisions
+    taken on its review screen are kept for the same people). Raises AttendanceReportError, and
+    changes nothing, when the file cannot be read or is not of this day."""
+    if day.symposium_id != symposium.id:
+        raise AttendanceError("That day is not of this symposium.")
+    if not is_known_timezone(zone):
+        raise AttendanceError(f"“{zone}” is not a known time zone.")
+    report = parse_attendance_report(data, zone, source)
+    if not report.rows:
+        raise AttendanceReportError([(0, "The report lists nobody.")])
+    _check_date(report, day)
+    _lock_day(session, day)
+    eligible = {r.id: r for r in session.scalars(_eligible(symposium.id))}
+    people = [Person(r.id, r.given_name, r.family_name, r.email) for r in eligible.values()]
+    previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))
+    decisions = _decisions(previous)
+    if previous is not None:
+        session.delete(previous)  # its rows go with it
+        session.flush()
+    imported = AttendanceImport(
+        symposium_id=symposium.id,
+        day_id=day.id,
+        source=report.source,
+        filename=_file_name(filename),
+        timezone=zone,
+        imported_by_id=user.id if user else None,
+    )
+    for row, match in zip(report.rows, match_rows(report.rows, people), strict=True):
+        record = AttendanceRow(
+            line=row.line,
+            name=row.name,
+            email=row.email,
+            joined_at=_utc(row.joined),
+            left_at=_utc(row.left),
+            status=match.status,
+            registration_id=match.person_id,
+            candidates=list(match.candidates),
+        )
+        earlier = decisions.get((normalise_name(row.name), row.email))
+        if match.status != MatchStatus.MATCHED and earlier is not None:
+            if earlier.status == MatchStatus.IGNORED:
+                record.status = MatchStatus.IGNORED.value
+            elif earlier.registration_id in eligible:
+                record.status = MatchStatus.ASSIGNED.value
+                record.registration_id = earlier.registration_id
+        imported.rows.append(record)
+    session.add(imported)
+    session.flush()
+    recompute_day(session, day)
+    return imported
+
+
+# --- reviewing --------------------------------------------------------------------------------
+
+
+def _same_person(session: Session, row: AttendanceRow) -> list[AttendanceRow]:
+    """``row`` and the other rows of its import, still to review, of the same name and address
+    (a person who rejoined): a decision about one is a decision about all."""
+    key = normalise_name(row.name)
+    siblings = session.scalars(
+        sa.select(AttendanceRow).where(
+            AttendanceRow.import_id == row.import_id,
+            AttendanceRow.email == row.email,
+            AttendanceRow.status.in_(TO_REVIEW),
+            AttendanceRow.id != row.id,
+        )
+    )
+    return [row, *(r for r in siblings if normalise_name(r.name) == key)]
+
+
+def review_rows(session: Session, symposium: Symposium) -> list[ReviewItem]:
+    """The people of the symposium's reports that match no registration, or several, one item
+    per person and day, by day and line."""
+    rows = session.scalars(
+        sa.select(AttendanceRow)
+        .join(AttendanceImport)
+        .join(SymposiumDay, SymposiumDay.id == AttendanceImport.day_id)
+        .where(AttendanceImport.symposium_id == symposium.id, AttendanceRow.status.in_(TO_REVIEW))
+        .options(selectinload(AttendanceRow.report))
+        .order_by(SymposiumDay.number, AttendanceRow.line)
+    ).all()
+    days = {day.id: day for day in symposium.days}
+    eligible = {r.id: r for r in eligible_registrations(session, symposium)}
+    groups: dict[tuple[int, str, str], list[AttendanceRow]] = {}
+    for row in rows:
+        groups.setdefault((row.import_id, normalise_name(row.name), row.email), []).append(row)
+    return [
+        ReviewItem(
+            day=days[group[0].report.day_id],
+            rows=group,
+            minutes=merged_minutes((r.joined_at, r.left_at) for r in group),
+            candidates=[eligible[i] for i in group[0].candidates if i in eligible],
+        )
+        for group in groups.values()
+    ]
+
+
+def _day_of(session: Session, row: AttendanceRow) -> SymposiumDay:
+    return session.get_one(SymposiumDay, row.report.day_id)
+
+
+def assign_row(session: Session, row: AttendanceRow, registration: Registration) -> int:
+    """Credit ``row`` (and the same person's other rows to review) to ``registration``; returns
+    how many rows were assigned."""
+    _check_eligible(registration, row.report.symposium_id)
+    rows = _same_person(session, row)
+    for each in rows:
+        each.status = MatchStatus.ASSIGNED.value
+        each.registration_id = registration.id
+    recompute_day(session, _day_of(session, row))
+    return len(rows)
+
+
+def ignore_row(session: Session, row: AttendanceRow) -> int:
+    """Leave ``row`` (and the same person's other rows to review) out of attendance — the host's
+    account, a room, a test; returns how many rows were ignored."""
+    rows = _same_person(session, row)
+    for each in rows:
+        each.status = MatchStatus.IGNORED.value
+        each.registration_id = None
+    recompute_day(session, _day_of(session, row))
+    return len(rows)
+
+
+# --- manual check-in --------------------------------------------------------------------------
+
+
+def check_in(
+    session: Session,
+    registration: Registration,
+    day: SymposiumDay,
+    checked_in_at: dt.datetime,
+    checked_out_at: dt.datetime | None,
+    user: User | None,
+    note: str = "",
+) -> ManualCheck:
+    """Record that ``registration`` was present on ``day`` from ``checked_in_at`` (aware) to
+    ``checked_out_at`` (or, without one, present without a count of minutes)."""
+    _check_eligible(registration, day.symposium_id)
+    local_date = checked_in_at.astimezone(day.symposium.zone).date()
+    if local_date != day.date:
+        raise AttendanceError(f"Day {day.number} is {day.date:%d %B %Y}, not {local_date:%d %B}.")
+    if checked_out_at is not None and checked_out_at <= checked_in_at:
+        raise AttendanceError("The check-out must be later than the check-in.")
+    check = ManualCheck(
+        registration_id=registration.id,
+        day_id=day.id,
+        checked_in_at=_utc(checked_in_at),
+        checked_out_at=_utc(checked_out_at) if checked_out_at else None,
+        recorded_by_id=user.id if user else None,
+        note=note.strip()[:300],
+    )
+    session.add(check)
+    session.flush()
+    recompute_day(session, day)
+    return check
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _per_day(session: Session, query: sa.Select) -> dict:
+    result: dict = defaultdict(dict)
+    for day_id, key, count in session.execute(query):
+        result[day_id][key] = count
+    return result
+
+
+def attendance_summary(session: Session, symposium: Symposium) -> list[DaySummary]:
+    """Per day: whether and what was imported, how many attended, and what is left to review."""
+    day_ids = [day.id for day in symposium.days]
+    confirmed = session.scalar(_eligible(symposium.id).with_only_columns(sa.func.count()))
+    reports = session.scalars(
+        sa.select(AttendanceImport).where(AttendanceImport.day_id.in_(day_ids))
+    )
+    by_day = {report.day_id: report for report in reports}
+    count = sa.func.count()
+    rows = _per_day(
+        session,
+        sa.select(AttendanceImport.day_id, AttendanceRow.status, count)
+        .join(AttendanceRow.report)
+        .where(AttendanceImport.day_id.in_(day_ids))
+        .group_by(AttendanceImport.day_id, AttendanceRow.status),
+    )
+    attended = _per_day(
+        session,
+        sa.select(DayAttendance.day_id, DayAttendance.attended, count)
+        .where(DayAttendance.day_id.in_(day_ids))
+        .group_by(DayAttendance.day_id, DayAttendance.attended),
+    )
+    manual = session.execute(
+        sa.select(ManualCheck.day_id, count)
+        .where(ManualCheck.day_id.in_(day_ids))
+        .group_by(ManualCheck.day_id)
+    )
+    manual_by_day = {day_id: number for day_id, number in manual}
+    return [
+        DaySummary(
+            day=day,
+            report=by_day.get(day.id),
+            confirmed=confirmed or 0,
+            attended=attended[day.id].get(True, 0),
+            imported_rows=sum(rows[day.id].values()),
+            to_review=sum(rows[day.id].get(status, 0) for status in TO_REVIEW),
+            ignored=rows[day.id].get(MatchStatus.IGNORED.value, 0),
+            manual_checks=manual_by_day.get(day.id, 0),
+        )
+        for day in symposium.days
+    ]
+
+
+def attendance_by_person(
+    session: Session, symposium: Symposium
+) -> list[tuple[Registration, dict[int, DayAttendance]]]:
+    """Each registrant with any attendance, with their DayAttendance by day number."""
+    numbers = {day.id: day.number for day in symposium.days}
+    records = session.execute(
+        sa.select(Registration, DayAttendance)
+        .join(DayAttendance, DayAttendance.registration_id == Registration.id)
+        .where(Registration.symposium_id == symposium.id)
+        .options(selectinload(Registration.economy))
+        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+    ).all()
+    people: dict[int, tuple[Registration, dict[int, DayAttendance]]] = {}
+    for registration, record in records:
+        people.setdefault(registration.id, (registration, {}))[1][numbers[record.day_id]] = record
+    return list(people.values())
+
+
+def manual_checks(
+    session: Session, symposium: Symposium
+) -> list[tuple[ManualCheck, Registration, SymposiumDay]]:
+    """The symposium's manual check-ins with whom and which day, the latest recorded first."""
+    query = (
+        sa.select(ManualCheck, Registration, SymposiumDay)
+        .join(Registration, Registration.id == ManualCheck.registration_id)
+        .join(SymposiumDay, SymposiumDay.id == ManualCheck.day_id)
+        .where(SymposiumDay.symposium_id == symposium.id)
+        .order_by(ManualCheck.recorded_at.desc(), ManualCheck.id.desc())
+    )
+    return [tuple(row) for row in session.execute(query)]
