@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from registration import bp
 from registration.confirmations import queue_approval_result, queue_promotions
+from registration.erasure import erase_registration
 from registration.models import Registration
 from registration.participant_forms import (
     BulkForm,
@@ -39,7 +40,6 @@ from registration.participants import (
     SUMMARY_HEADER,
     StatusChange,
     attended_ids,
-    erase_registration,
     registration_counts,
     report_header,
     report_rows,

@@ -1,6 +1,6 @@
 """The organisers' participant list: search and filters, counts, the waiting line, the status
-changes that go with mails, the registration report, the summary by economy and sex, and
-erasure of a person (the anonymous record stays so the statistics still add up)."""
+changes that go with mails, the registration report and the summary by economy and sex
+(erasure is in erasure.py)."""
 
 from __future__ import annotations
 
@@ -12,23 +12,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from registration.attendance_models import AttendanceImport, AttendanceRow, DayAttendance
+from registration.attendance_models import DayAttendance
 from registration.models import (
-    Nomination,
     ParticipantRole,
     Registration,
-    RegistrationInvitation,
     RegistrationStatus,
 )
 from registration.registrations import RegistrationError, approve, change_status
-from symposium.models import SEXES, Economy, MailStatus, OutboxMessage, Symposium, User, utcnow
+from symposium.models import SEXES, Economy, Symposium
 
 PAGE_SIZE = 100
 APPROVE = "approve"
 # What an organiser may set a status to ("pending" is where registrants start, not a choice).
 STATUS_ACTIONS = (APPROVE, *(s.value for s in RegistrationStatus if s != "pending"))
 ROLES = tuple(role.value for role in ParticipantRole)
-ERASED = "erased"
 
 
 @dataclass(frozen=True)
@@ -359,72 +356,3 @@ def summary_rows(summary: EconomySexSummary) -> Iterator[Sequence[Any]]:
     """The summary as rows under ``SUMMARY_HEADER``, the total row last."""
     for row in [*summary.rows, summary.totals]:
         yield (row.economy, *row.counts, row.total)
-
-
-# --- erasure ---------------------------------------------------------------------------------
-
-
-def erase_registration(session: Session, registration: Registration, user: User) -> None:
-    """Remove a person's personal data from their registration and its traces (nomination,
-    attendance report rows, mails), keeping what the statistics count."""
-    if registration.erased_at is not None:
-        raise RegistrationError("This registration was already erased.")
-    nomination = registration.nomination
-    addresses = {a.lower() for a in (registration.email, nomination and nomination.email) if a}
-    if nomination is not None:
-        _erase_nomination(nomination)
-    _erase_attendance_rows(session, registration, addresses)
-    _erase_mails(session, addresses)
-    registration.given_name = registration.family_name = ""
-    registration.email = None
-    registration.organisation = registration.job_title = registration.accessibility_needs = ""
-    registration.manage_token_hash = None
-    registration.erased_at = utcnow()
-    registration.erased_by_id = user.id
-    session.flush()
-
-
-def _erase_nomination(nomination: Nomination) -> None:
-    nomination.given_name = nomination.family_name = ""
-    nomination.email = ERASED  # not nullable; can never match a real address
-    nomination.organisation = nomination.job_title = nomination.note = ""
-    invitation: RegistrationInvitation | None = nomination.invitation
-    if invitation is not None and invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-
-
-def _erase_attendance_rows(session: Session, registration: Registration, addresses: set[str]):
-    # Rows linked to the person, and unmatched rows of this symposium carrying their address.
-    same_address = sa.and_(
-        sa.func.lower(AttendanceRow.email).in_(addresses),
-        AttendanceRow.import_id.in_(
-            sa.select(AttendanceImport.id).where(
-                AttendanceImport.symposium_id == registration.symposium_id
-            )
-        ),
-    )
-    session.execute(
-        sa.update(AttendanceRow)
-        .where(sa.or_(AttendanceRow.registration_id == registration.id, same_address))
-        .values(name="", email=""),
-        execution_options={"synchronize_session": "fetch"},
-    )
-
-
-def _erase_mails(session: Session, addresses: set[str]) -> None:
-    if not addresses:
-        return
-    to_them = sa.func.lower(OutboxMessage.recipient).in_(addresses)
-    # A mail not yet sent would go to "erased": it fails now instead of at every retry.
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(to_them, OutboxMessage.status == MailStatus.QUEUED)
-        .values(status=MailStatus.FAILED.value, last_error="The recipient was erased."),
-        execution_options={"synchronize_session": "fetch"},
-    )
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(to_them)
-        .values(recipient=ERASED, body="(erased)", attachments=[]),
-        execution_options={"synchronize_session": "fetch"},
-    )

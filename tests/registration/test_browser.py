@@ -1,16 +1,21 @@
-"""The circular and nominations in a real browser, with the mails read off a real SMTP server."""
+"""The circular, nominations, registration and attendance in a real browser, with the mails
+read off a real SMTP server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
+from registration.distribution import queue_invitation_mail
+from registration.nominations import NomineeInput, decide, nominate
 from tests.symposium.test_browser import log_in
 
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"https?://\S+/(?:nominate|invitation)/[A-Za-z0-9_-]+")
+LINK_PATH = re.compile(r"/invitation/[A-Za-z0-9_-]+")
 
 
 def deliver(app, runner, smtp_server) -> None:
@@ -19,8 +24,12 @@ def deliver(app, runner, smtp_server) -> None:
     assert result.exit_code == 0, result.output
 
 
+def link_body(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
 def link_in(message) -> str:
-    return LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    return LINK.search(link_body(message)).group(0)
 
 
 def fill_nominee(tab, given: str, family: str, email: str, sex: str) -> None:
@@ -98,3 +107,68 @@ def test_circular_to_nomination_to_acceptance(
     assert invitation.envelope_recipients == ["lan@mpi.gov.vn"]
     page.goto(link_in(invitation))
     page.get_by_text("your nomination has been accepted").wait_for()
+
+
+def test_invited_registrant_edits_by_mail_and_is_counted_once_after_rejoining(
+    app, browser, live_server, page, runner, smtp_server, session, create_user_account,
+    invited_symposium, create_focal_point, tmp_path,
+):  # fmt: skip
+    focal_point, _ = create_focal_point(invited_symposium, "Viet Nam")
+    nomination = nominate(
+        session,
+        focal_point,
+        NomineeInput("Thị Lan", "Nguyễn", "lan@mpi.gov.vn", "Female", "MPI", "Government",
+                     "Deputy Director", False, "Participant"),
+    )  # fmt: skip
+    decision = decide(session, nomination, "accept", None)
+    queue_invitation_mail(session, invited_symposium, decision, lambda t: f"/invitation/{t}")
+    session.commit()
+    deliver(app, runner, smtp_server)
+
+    # The nominee opens the invitation from the mail: the form is filled in already.
+    invitation_path = LINK_PATH.search(link_body(smtp_server.messages[-1])).group(0)
+    nominee = browser.new_context(base_url=live_server)
+    tab = nominee.new_page()
+    tab.goto(invitation_path)
+    assert tab.get_by_label("E-mail address").input_value() == "lan@mpi.gov.vn"
+    assert tab.get_by_label("Your time zone").input_value() == "Asia/Ho_Chi_Minh"
+    tab.get_by_role("group", name="Under 35 years old (youth)?").get_by_label("No").check()
+    tab.get_by_label(re.compile("I have read the privacy notice")).check()
+    tab.get_by_role("button", name="Register").click()
+    tab.get_by_text("You are registered.").wait_for()
+    deliver(app, runner, smtp_server)
+    confirmation = smtp_server.messages[-1]
+    assert confirmation["Subject"].startswith("Registration confirmed")
+    manage_link = re.search(r"https?://\S+/registration/\S+", link_body(confirmation)).group(0)
+
+    # Through the manage link in the mail, she corrects her job title.
+    tab.goto(manage_link)
+    tab.get_by_label("Job title").fill("Director")
+    tab.get_by_role("button", name="Save the changes").click()
+    tab.get_by_text("Your registration is updated.").wait_for()
+    nominee.close()
+
+    # The organiser imports day 1's Zoom report, where she dropped and rejoined.
+    day = invited_symposium.days[0]
+    start = day.starts_at.replace(tzinfo=None)
+    fmt = "%m/%d/%Y %I:%M:%S %p"
+    rows = [
+        ("Nguyen Thi Lan", "lan@mpi.gov.vn", start, start + dt.timedelta(minutes=50)),
+        ("Lan (iPad)", "lan@mpi.gov.vn", start + dt.timedelta(minutes=45),
+         start + dt.timedelta(minutes=120)),
+    ]  # fmt: skip
+    lines = ["Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest"]
+    for name, email, join, leave in rows:
+        minutes = int((leave - join).total_seconds() // 60)
+        lines.append(f"{name},{email},{join.strftime(fmt)},{leave.strftime(fmt)},{minutes},No")
+    report = tmp_path / "participants_day1.csv"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    log_in(page, create_user_account().email)
+    page.goto(f"/symposia/{invited_symposium.id}/attendance/day/1/import")
+    page.get_by_label("Attendance report").set_input_files(str(report))
+    page.get_by_role("button", name="Import").click()
+    row = page.locator("#people tbody tr").filter(has_text="Thị Lan Nguyễn")
+    row.wait_for()
+    assert page.locator("#people tbody tr").count() == 1
+    assert "120 min" in row.inner_text() and "attended" in row.inner_text()

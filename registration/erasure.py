@@ -1,0 +1,80 @@
+"""Erasing a person: their personal data leaves the registration and its traces (nomination,
+attendance report rows, mails); the anonymous record stays so the statistics still add up."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from registration.attendance_models import AttendanceImport, AttendanceRow
+from registration.models import Nomination, Registration, RegistrationInvitation
+from registration.registrations import RegistrationError
+from symposium.models import MailStatus, OutboxMessage, User, utcnow
+
+ERASED = "erased"
+
+
+def erase_registration(session: Session, registration: Registration, user: User) -> None:
+    """Remove a person's personal data from their registration and its traces (nomination,
+    attendance report rows, mails), keeping what the statistics count."""
+    if registration.erased_at is not None:
+        raise RegistrationError("This registration was already erased.")
+    nomination = registration.nomination
+    addresses = {a.lower() for a in (registration.email, nomination and nomination.email) if a}
+    if nomination is not None:
+        _erase_nomination(nomination)
+    _erase_attendance_rows(session, registration, addresses)
+    _erase_mails(session, addresses)
+    registration.given_name = registration.family_name = ""
+    registration.email = None
+    registration.organisation = registration.job_title = registration.accessibility_needs = ""
+    registration.manage_token_hash = None
+    registration.erased_at = utcnow()
+    registration.erased_by_id = user.id
+    session.flush()
+
+
+def _erase_nomination(nomination: Nomination) -> None:
+    nomination.given_name = nomination.family_name = ""
+    nomination.email = ERASED  # not nullable; can never match a real address
+    nomination.organisation = nomination.job_title = nomination.note = ""
+    invitation: RegistrationInvitation | None = nomination.invitation
+    if invitation is not None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+
+
+def _erase_attendance_rows(session: Session, registration: Registration, addresses: set[str]):
+    # Rows linked to the person, and unmatched rows of this symposium carrying their address.
+    same_address = sa.and_(
+        sa.func.lower(AttendanceRow.email).in_(addresses),
+        AttendanceRow.import_id.in_(
+            sa.select(AttendanceImport.id).where(
+                AttendanceImport.symposium_id == registration.symposium_id
+            )
+        ),
+    )
+    session.execute(
+        sa.update(AttendanceRow)
+        .where(sa.or_(AttendanceRow.registration_id == registration.id, same_address))
+        .values(name="", email=""),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+def _erase_mails(session: Session, addresses: set[str]) -> None:
+    if not addresses:
+        return
+    to_them = sa.func.lower(OutboxMessage.recipient).in_(addresses)
+    # A mail not yet sent would go to "erased": it fails now instead of at every retry.
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(to_them, OutboxMessage.status == MailStatus.QUEUED)
+        .values(status=MailStatus.FAILED.value, last_error="The recipient was erased."),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(to_them)
+        .values(recipient=ERASED, body="(erased)", attachments=[]),
+        execution_options={"synchronize_session": "fetch"},
+    )
