@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -21,7 +22,7 @@ from registration.distribution import (
 )
 from registration.exports import HEADER, nomination_rows
 from registration.forms import BulkDecisionForm, ConfirmForm, DecisionForm, QuotaForm
-from registration.models import Nomination, NominationStatus
+from registration.models import CircularDelivery, Nomination, NominationStatus
 from registration.nominations import (
     NominationError,
     decide,
@@ -189,6 +190,15 @@ def distribution(symposium_id: int) -> Any:
     sent_version, progress = _progress_rows(symposium)
     recipients = invited_focal_points(session, symposium)
     silent = economies_without_nominations(session, symposium)
+    have_it = set()
+    if draft is not None and draft.id is not None:
+        have_it = set(
+            session.scalars(
+                sa.select(CircularDelivery.focal_point_id).where(
+                    CircularDelivery.version_id == draft.id
+                )
+            )
+        )
     return render_template(
         "registration/distribution.html",
         symposium=symposium,
@@ -196,6 +206,7 @@ def distribution(symposium_id: int) -> Any:
         sent_version=sent_version,
         progress=progress,
         recipients=recipients,
+        still_to_send=[f for f in recipients if f.id not in have_it],
         silent_recipients=[f for f in recipients if f.economy_id in silent],
         is_open=nominations_open(symposium),
         confirm=ConfirmForm(),

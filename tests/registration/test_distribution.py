@@ -48,6 +48,7 @@ def test_each_focal_point_gets_the_pdf_and_a_link_of_their_own(
     assert "Version 1 queued for 3 focal points." in sent.get_data(as_text=True)
     again = post_form(client, f"{base}/send", {}, follow_redirects=True)
     assert "queued for 0 focal points (3 had it already)" in again.get_data(as_text=True)
+    assert 'id="all-sent"' in again.get_data(as_text=True)  # no button to press again
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 3
 
     progress = client.get(f"{base}/progress.json").get_json()
