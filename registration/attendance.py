@@ -46,20 +46,6 @@ class AttendanceError(ValueError):
 
 
 @dataclass(frozen=True)
-class DaySummary:
-    """A day's figures for the overview."""
-
-    day: SymposiumDay
-    report: AttendanceImport | None
-    confirmed: int  # registered and confirmed (the same every day)
-    attended: int
-    imported_rows: int
-    to_review: int  # unmatched or ambiguous
-    ignored: int
-    manual_checks: int
-
-
-@dataclass(frozen=True)
 class ReviewItem:
     """A person of a report that needs an organiser: their rows (the joins of one name and
     address) and the registrations to offer first."""
@@ -89,7 +75,7 @@ def attendance_threshold(session: Session, symposium_id: int) -> int:
     return settings.attendance_threshold_minutes if settings else DEFAULT_THRESHOLD
 
 
-def _eligible(symposium_id: int) -> sa.Select:
+def eligible_query(symposium_id: int) -> sa.Select:
     return sa.select(Registration).where(
         Registration.symposium_id == symposium_id,
         Registration.status == RegistrationStatus.CONFIRMED.value,
@@ -100,7 +86,7 @@ def _eligible(symposium_id: int) -> sa.Select:
 def eligible_registrations(session: Session, symposium: Symposium) -> list[Registration]:
     """The registrations attendance may be credited to (confirmed, not erased), by name."""
     query = (
-        _eligible(symposium.id)
+        eligible_query(symposium.id)
         .options(selectinload(Registration.economy))
         .order_by(Registration.family_name, Registration.given_name, Registration.id)
     )
@@ -212,7 +198,7 @@ def import_attendance_report(
         raise AttendanceReportError([(0, "The report lists nobody.")])
     _check_date(report, day)
     _lock_day(session, day)
-    eligible = {r.id: r for r in session.scalars(_eligible(symposium.id))}
+    eligible = {r.id: r for r in session.scalars(eligible_query(symposium.id))}
     people = [Person(r.id, r.given_name, r.family_name, r.email) for r in eligible.values()]
     previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))
     decisions = _decisions(previous)
@@ -356,88 +342,3 @@ def check_in(
     session.flush()
     recompute_day(session, day)
     return check
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def _per_day(session: Session, query: sa.Select) -> dict:
-    result: dict = defaultdict(dict)
-    for day_id, key, count in session.execute(query):
-        result[day_id][key] = count
-    return result
-
-
-def attendance_summary(session: Session, symposium: Symposium) -> list[DaySummary]:
-    """Per day: whether and what was imported, how many attended, and what is left to review."""
-    day_ids = [day.id for day in symposium.days]
-    confirmed = session.scalar(_eligible(symposium.id).with_only_columns(sa.func.count()))
-    reports = session.scalars(
-        sa.select(AttendanceImport).where(AttendanceImport.day_id.in_(day_ids))
-    )
-    by_day = {report.day_id: report for report in reports}
-    count = sa.func.count()
-    rows = _per_day(
-        session,
-        sa.select(AttendanceImport.day_id, AttendanceRow.status, count)
-        .join(AttendanceRow.report)
-        .where(AttendanceImport.day_id.in_(day_ids))
-        .group_by(AttendanceImport.day_id, AttendanceRow.status),
-    )
-    attended = _per_day(
-        session,
-        sa.select(DayAttendance.day_id, DayAttendance.attended, count)
-        .where(DayAttendance.day_id.in_(day_ids))
-        .group_by(DayAttendance.day_id, DayAttendance.attended),
-    )
-    manual = session.execute(
-        sa.select(ManualCheck.day_id, count)
-        .where(ManualCheck.day_id.in_(day_ids))
-        .group_by(ManualCheck.day_id)
-    )
-    manual_by_day = {day_id: number for day_id, number in manual}
-    return [
-        DaySummary(
-            day=day,
-            report=by_day.get(day.id),
-            confirmed=confirmed or 0,
-            attended=attended[day.id].get(True, 0),
-            imported_rows=sum(rows[day.id].values()),
-            to_review=sum(rows[day.id].get(status, 0) for status in TO_REVIEW),
-            ignored=rows[day.id].get(MatchStatus.IGNORED.value, 0),
-            manual_checks=manual_by_day.get(day.id, 0),
-        )
-        for day in symposium.days
-    ]
-
-
-def attendance_by_person(
-    session: Session, symposium: Symposium
-) -> list[tuple[Registration, dict[int, DayAttendance]]]:
-    """Each registrant with any attendance, with their DayAttendance by day number."""
-    numbers = {day.id: day.number for day in symposium.days}
-    records = session.execute(
-        sa.select(Registration, DayAttendance)
-        .join(DayAttendance, DayAttendance.registration_id == Registration.id)
-        .where(Registration.symposium_id == symposium.id)
-        .options(selectinload(Registration.economy))
-        .order_by(Registration.family_name, Registration.given_name, Registration.id)
-    ).all()
-    people: dict[int, tuple[Registration, dict[int, DayAttendance]]] = {}
-    for registration, record in records:
-        people.setdefault(registration.id, (registration, {}))[1][numbers[record.day_id]] = record
-    return list(people.values())
-
-
-def manual_checks(
-    session: Session, symposium: Symposium
-) -> list[tuple[ManualCheck, Registration, SymposiumDay]]:
-    """The symposium's manual check-ins with whom and which day, the latest recorded first."""
-    query = (
-        sa.select(ManualCheck, Registration, SymposiumDay)
-        .join(Registration, Registration.id == ManualCheck.registration_id)
-        .join(SymposiumDay, SymposiumDay.id == ManualCheck.day_id)
-        .where(SymposiumDay.symposium_id == symposium.id)
-        .order_by(ManualCheck.recorded_at.desc(), ManualCheck.id.desc())
-    )
-    return [tuple(row) for row in session.execute(query)]

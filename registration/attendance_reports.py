@@ -232,7 +232,7 @@ def _delimiter(text: str) -> str:
         for delimiter in ("\t", ",", ";"):
             if _is_header([_key(cell) for cell in line.split(delimiter)]):
                 return delimiter
-    # No header: name the line that looks most like one and what it lacks.
+    # No header: point at the line that looks most like one.
     known = [len({_key(c) for c in re.split("[\t,;]", line)} & COLUMNS.keys()) for line in lines]
     number = known.index(max(known)) + 1
     message = (
@@ -295,7 +295,7 @@ def _choose(tables: list[_Table], source: str | None) -> tuple[str, _Table]:
     if source is not None and source != detected:
         message = (
             f"This looks like a {SOURCES[detected]}, not a {SOURCES[source]} "
-            f"(which has the columns {EXPECTED[source]}): choose “detect from the file”."
+            f"(which has the columns {EXPECTED[source]}): choose “Tell from the file”."
         )
         raise AttendanceReportError([(tables[0].line, message)])
     # Teams lists every join under "In-Meeting Activities"; prefer it to first join/last leave.

@@ -16,16 +16,14 @@ from registration.attendance import (
     TO_REVIEW,
     AttendanceError,
     assign_row,
-    attendance_by_person,
-    attendance_summary,
     attendance_threshold,
     check_in,
     eligible_registrations,
     ignore_row,
     import_attendance_report,
-    manual_checks,
     review_rows,
 )
+from registration.attendance_figures import attendance_by_person, attendance_summary, manual_checks
 from registration.attendance_forms import (
     AttendanceImportForm,
     ManualCheckForm,
