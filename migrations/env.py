@@ -6,6 +6,7 @@ from alembic import context
 import agenda.models  # noqa: F401
 import registration.attendance_models
 import registration.models  # noqa: F401
+import surveys.models  # noqa: F401
 import symposium.models  # noqa: F401
 from symposium.db import Base
 

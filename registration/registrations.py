@@ -210,8 +210,6 @@ def register(
     settings = settings_for(session, symposium)
     if nomination is None and settings.mode == RegistrationMode.INVITATION:
         raise RegistrationError("This symposium registers invited delegates only.")
-    if nomination is not None and settings.mode == RegistrationMode.OPEN:
-        nomination = None  # an invitation still works when registration is open to all
     if not registration_open(symposium, now):
         raise RegistrationError(
             f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."

@@ -4,7 +4,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
 
-from surveys import routes  # noqa: E402,F401  (registers the views on bp)
+from surveys import models, routes  # noqa: E402,F401  (registers the views and models)
 
 
 def init_app(app: Flask) -> None:
