@@ -1,0 +1,38 @@
+"""The raw survey responses as a table, for the CSV and XLSX downloads (cells are made safe
+by the core's spreadsheet helpers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from surveys.models import QuestionKind
+from surveys.results import QuestionInfo, ResponseRecord, Value
+
+
+def export_table(
+    questions: Sequence[QuestionInfo], responses: Sequence[ResponseRecord], anonymous: bool
+) -> tuple[list[str], list[list[Any]]]:
+    """The raw responses as a header and one row per response: id, submitted at, sex, economy,
+    then a column per question in questionnaire order."""
+    header = ["Response", "Submitted at (UTC)", "Sex", "Economy"]
+    header += [f"Q{q.number}. {q.text}" for q in questions]
+    rows = []
+    for response in responses:
+        # Anonymous responses keep the day only, so the time cannot single anybody out.
+        when = response.submitted_at
+        submitted = when.date().isoformat() if anonymous else when.strftime("%Y-%m-%d %H:%M")
+        row: list[Any] = [response.id, submitted, response.sex or "", response.economy or ""]
+        row += [_export_cell(q.kind, response.answers.get(q.id)) for q in questions]
+        rows.append(row)
+    return header, rows
+
+
+def _export_cell(kind: str, value: Value) -> Any:
+    if value is None:
+        return ""
+    if kind == QuestionKind.YES_NO:
+        return {1: "yes", 0: "no"}.get(value, "")  # type: ignore[call-overload]
+    if isinstance(value, list):
+        return "; ".join(value)
+    return value
