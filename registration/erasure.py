@@ -10,6 +10,7 @@ from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.models import Nomination, Registration, RegistrationInvitation
 from registration.registrations import RegistrationError
 from symposium.models import MailStatus, OutboxMessage, User, utcnow
+from symposium.privacy import run_erasure_steps
 
 ERASED = "erased"
 
@@ -25,6 +26,7 @@ def erase_registration(session: Session, registration: Registration, user: User)
         _erase_nomination(nomination)
     _erase_attendance_rows(session, registration, addresses)
     _erase_mails(session, addresses)
+    run_erasure_steps(session, registration)  # what other features keep about the person
     registration.given_name = registration.family_name = ""
     registration.email = None
     registration.organisation = registration.job_title = registration.accessibility_needs = ""

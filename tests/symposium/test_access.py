@@ -18,6 +18,8 @@ from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.models import CircularVersion, FocalPoint, Nomination, Registration
 from registration.nominations import NomineeInput, issue_nomination_link, nominate
+from surveys.models import Question, SurveySection
+from surveys.services import survey_for
 from symposium.models import OutboxMessage, Symposium
 from symposium.outbox import queue_mail
 from tests.conftest import post_form
@@ -46,6 +48,7 @@ PUBLIC_ENDPOINTS = {
     "registration.personal_calendar_file",
     # The open registration form (a 404 when the symposium registers invited delegates only).
     "registration.open_registration",
+    "surveys.respond",
 }
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -89,6 +92,7 @@ def filled_symposium(session, create_symposium_record, economies):
         AttendanceRow(line=5, name="iPhone", joined_at=start, left_at=start, status="unmatched")
     )
     session.add(report)
+    survey_for(session, symposium)
     mail = queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
     mail.status, mail.attempts, mail.last_error = "failed", 5, "550 Mailbox unavailable"
     session.commit()
@@ -108,6 +112,8 @@ def _routes(app, session, symposium):
         "message_id": session.scalars(sa.select(OutboxMessage.id)).first(),
         "registration_id": session.scalars(sa.select(Registration.id)).first(),
         "row_id": session.scalars(sa.select(AttendanceRow.id)).first(),
+        "question_id": session.scalars(sa.select(Question.id)).first(),
+        "section_id": session.scalars(sa.select(SurveySection.id)).first(),
     }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -137,6 +143,9 @@ def _snapshot(session):
             sa.select(Registration.email, Registration.status, Registration.role)
         ).all(),
         session.execute(sa.select(AttendanceRow.status, AttendanceRow.registration_id)).all(),
+        session.execute(
+            sa.select(Question.id, Question.text, Question.kind, Question.position)
+        ).all(),
         session.execute(
             sa.select(OutboxMessage.idempotency_key, OutboxMessage.status).order_by(
                 OutboxMessage.id

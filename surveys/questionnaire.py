@@ -1,0 +1,246 @@
+"""Editing the questionnaire: questions and sections, added, changed, moved and removed.
+
+Once responses have arrived, answered questions keep their type and options and cannot be
+removed, because the answers refer to them; wording fixes stay allowed and each is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from surveys import defaults
+from surveys.models import Question, QuestionChange, QuestionKind, Survey, SurveySection
+from surveys.services import SurveyError, has_responses
+
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+KIND_LABELS = {
+    QuestionKind.SCALE: "Scale 1–5",
+    QuestionKind.YES_NO: "Yes / no",
+    QuestionKind.SINGLE: "One choice",
+    QuestionKind.MULTIPLE: "Several choices",
+    QuestionKind.SHORT_TEXT: "Short text",
+    QuestionKind.LONG_TEXT: "Long text",
+}
+# The wording organisers may still fix once responses have arrived, as the change log names it.
+WORDING = {"text": "Question", "help": "Help", "low_label": "1 means", "high_label": "5 means"}
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    """One question as organisers write it."""
+
+    kind: str
+    text: str
+    help: str = ""
+    required: bool = False
+    options: tuple[str, ...] = ()
+    low_label: str = ""
+    high_label: str = ""
+
+
+def _clean(data: QuestionInput) -> QuestionInput:
+    """The question as it will be stored, or a SurveyError naming the field at fault."""
+    if data.kind not in set(QuestionKind):
+        raise SurveyError("Choose the type of question.", "kind")
+    text, help_text = data.text.strip(), data.help.strip()
+    if not text:
+        raise SurveyError("Write the question.", "text")
+    if len(text) > 500 or len(help_text) > 500:
+        raise SurveyError("Keep the question and its help under 500 characters.", "text")
+    options: tuple[str, ...] = ()
+    if data.kind in CHOICE_KINDS:
+        options = tuple(dict.fromkeys(o.strip() for o in data.options if o.strip()))
+        if len(options) < 2:
+            raise SurveyError("Give at least two options, one a line.", "options")
+        if any(len(option) > 200 for option in options):
+            raise SurveyError("Keep each option under 200 characters.", "options")
+    low, high = data.low_label.strip(), data.high_label.strip()
+    if data.kind != QuestionKind.SCALE:
+        low = high = ""  # the labels of the ends mean something on a scale only
+    if len(low) > 100 or len(high) > 100:
+        raise SurveyError("Keep the labels under 100 characters.", "low_label")
+    return QuestionInput(data.kind, text, help_text, data.required, options, low, high)
+
+
+def _check_outcome_kind(question: Question, kind: str) -> None:
+    if question.outcome and kind != defaults.OUTCOME_KINDS[question.outcome]:
+        name = defaults.OUTCOME_NAMES[question.outcome]
+        expected = KIND_LABELS[defaults.OUTCOME_KINDS[question.outcome]].lower()
+        raise SurveyError(
+            f"The completion report reads this question ({name}) as a {expected} question, "
+            "so its type stays.",
+            "kind",
+        )
+
+
+def add_question(session: Session, section: SurveySection, data: QuestionInput) -> Question:
+    """Add a question at the end of ``section``."""
+    data = _clean(data)
+    question = Question(
+        position=len(section.questions) + 1,
+        kind=data.kind,
+        text=data.text,
+        help=data.help,
+        required=data.required,
+        options=list(data.options),
+        low_label=data.low_label,
+        high_label=data.high_label,
+    )
+    section.questions.append(question)
+    session.flush()
+    return question
+
+
+def update_question(
+    session: Session,
+    question: Question,
+    data: QuestionInput,
+    *,
+    section: SurveySection | None = None,
+    user_id: int | None = None,
+) -> list[QuestionChange]:
+    """Change a question (and perhaps move it to the end of another ``section``).
+
+    Once responses have arrived its type and options stay, because answers already given
+    refer to them; wording fixes are allowed and each is logged. Returns the logged changes.
+    """
+    data = _clean(data)
+    _check_outcome_kind(question, data.kind)
+    answered = has_responses(session, question.section.survey)
+    if answered and data.kind != question.kind:
+        raise SurveyError(
+            "Responses have arrived, so the type of this question can no longer change. "
+            "Add a new question instead.",
+            "kind",
+        )
+    if answered and list(data.options) != list(question.options or []):
+        raise SurveyError(
+            "Responses have arrived, so the options can no longer change: answers refer to "
+            "them. Add a new question instead.",
+            "options",
+        )
+    changes = []
+    for name, label in WORDING.items():
+        old, new = getattr(question, name), getattr(data, name)
+        if answered and old != new:
+            prefix = "" if name == "text" else f"{label}: "
+            changes.append(
+                QuestionChange(
+                    question_id=question.id,
+                    changed_by_id=user_id,
+                    old_text=prefix + old,
+                    new_text=prefix + new,
+                )
+            )
+        setattr(question, name, new)
+    question.kind, question.required, question.options = (
+        data.kind,
+        data.required,
+        list(data.options),
+    )
+    session.add_all(changes)
+    if section is not None and section.id != question.section_id:
+        if section.survey_id != question.section.survey_id:
+            raise SurveyError("A question can only move to a section of its own survey.")
+        old_section = question.section
+        old_section.questions.remove(question)
+        _renumber(old_section.questions)
+        question.position = len(section.questions) + 1
+        section.questions.append(question)
+    session.flush()
+    return changes
+
+
+def remove_question(session: Session, question: Question) -> None:
+    """Remove a question nobody has answered yet (the report's own questions stay)."""
+    if question.outcome:
+        name = defaults.OUTCOME_NAMES[question.outcome]
+        raise SurveyError(f"The completion report needs this question ({name}); reword it instead.")
+    section = question.section
+    if has_responses(session, section.survey):
+        raise SurveyError(
+            "Responses have arrived, so questions can no longer be removed: their answers "
+            "would be lost. You can still fix the wording."
+        )
+    section.questions.remove(question)
+    session.delete(question)
+    _renumber(section.questions)
+    session.flush()
+
+
+def move_question(session: Session, question: Question, offset: int) -> None:
+    """Move a question ``offset`` places within its section (−1 up, +1 down)."""
+    _move(question.section.questions, question, offset)
+    session.flush()
+
+
+def question_changes(session: Session, survey: Survey) -> list[tuple[QuestionChange, str]]:
+    """The logged wording fixes of the survey, newest first, each with its question's text."""
+    rows = session.execute(
+        sa.select(QuestionChange, Question.text)
+        .join(Question, Question.id == QuestionChange.question_id)
+        .join(SurveySection, SurveySection.id == Question.section_id)
+        .where(SurveySection.survey_id == survey.id)
+        .order_by(QuestionChange.changed_at.desc(), QuestionChange.id.desc())
+    )
+    return [(change, text) for change, text in rows]
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _section_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise SurveyError("Give the section a title.", "title")
+    if len(title) > 300:
+        raise SurveyError("Keep the title under 300 characters.", "title")
+    return title
+
+
+def add_section(session: Session, survey: Survey, title: str) -> SurveySection:
+    """Add an empty section at the end of the survey."""
+    section = SurveySection(position=len(survey.sections) + 1, title=_section_title(title))
+    survey.sections.append(section)
+    session.flush()
+    return section
+
+
+def rename_section(session: Session, section: SurveySection, title: str) -> None:
+    """Give a section a new title (allowed at any time: it holds no answers)."""
+    section.title = _section_title(title)
+    session.flush()
+
+
+def move_section(session: Session, section: SurveySection, offset: int) -> None:
+    """Move a section ``offset`` places (−1 up, +1 down) with all its questions."""
+    _move(section.survey.sections, section, offset)
+    session.flush()
+
+
+def remove_section(session: Session, section: SurveySection) -> None:
+    """Remove an empty section (its questions must be removed or moved first)."""
+    if section.questions:
+        raise SurveyError(f"“{section.title}” still has questions: move or remove them first.")
+    survey = section.survey
+    survey.sections.remove(section)
+    session.delete(section)
+    _renumber(survey.sections)
+    session.flush()
+
+
+def _move(records: list, record, offset: int) -> None:
+    index = records.index(record)
+    target = min(max(index + offset, 0), len(records) - 1)
+    if target != index:
+        ordered = list(records)
+        ordered.insert(target, ordered.pop(index))
+        _renumber(ordered)
+
+
+def _renumber(records: list) -> None:
+    for position, record in enumerate(records, start=1):
+        record.position = position

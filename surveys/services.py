@@ -1,0 +1,390 @@
+"""The survey as a whole: its default questionnaire and settings, when it takes answers, the
+personal invitations and reminders, and the response rate. Editing questions is in
+``surveys.questionnaire``; answering in ``surveys.responses``.
+
+A personal link's token is an HMAC of the invitation's survey and registration under the app's
+secret key, stored only as its hash like every other token: a reminder can then carry the
+same link as the first mail, so neither mail stops working.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from registration.attendance_models import DayAttendance
+from registration.models import Registration, RegistrationStatus
+from surveys import defaults
+from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse, SurveySection
+from symposium.models import OutboxMessage, Symposium, utcnow
+from symposium.outbox import queue_mail
+from symposium.privacy import on_erasure
+from symposium.tokens import token_hash
+
+
+class SurveyError(ValueError):
+    """A survey change that cannot be made; ``field`` names the form field it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    """What organisers set about the survey as a whole."""
+
+    title: str
+    introduction: str
+    anonymous: bool
+    invite_all_registrants: bool
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+
+
+# --- the survey and its default ---------------------------------------------------------------
+
+
+def survey_for(session: Session, symposium: Symposium) -> Survey:
+    """The symposium's survey, created with the default questionnaire on first use (also when
+    two requests are the first at the same moment: only one of them writes the questions)."""
+    survey = session.scalar(sa.select(Survey).where(Survey.symposium_id == symposium.id))
+    if survey is not None:
+        return survey
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    last_day = symposium.last_day
+    new_id = session.execute(
+        insert(Survey)
+        .values(
+            symposium_id=symposium.id,
+            title=defaults.TITLE.format(title=symposium.title)[:300],
+            introduction=defaults.INTRODUCTION.format(title=symposium.title),
+            opens_on=last_day,
+            closes_on=last_day + dt.timedelta(days=defaults.OPEN_DAYS) if last_day else None,
+        )
+        .on_conflict_do_nothing()
+        .returning(Survey.id)
+    ).scalar()
+    if new_id is not None:
+        _add_default_questions(session, new_id)
+    return session.scalars(
+        sa.select(Survey)
+        .where(Survey.symposium_id == symposium.id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _add_default_questions(session: Session, survey_id: int) -> None:
+    for number, section in enumerate(defaults.SECTIONS, start=1):
+        record = SurveySection(survey_id=survey_id, position=number, title=section["title"])
+        for place, question in enumerate(section["questions"], start=1):
+            record.questions.append(
+                Question(
+                    position=place,
+                    kind=question["kind"].value,
+                    text=question["text"],
+                    help=question.get("help", ""),
+                    required=question.get("required", False),
+                    options=list(question.get("options", [])),
+                    low_label=question.get("low_label", ""),
+                    high_label=question.get("high_label", ""),
+                    outcome=question["outcome"].value if "outcome" in question else None,
+                )
+            )
+        session.add(record)
+    session.flush()
+
+
+def questions_of(survey: Survey) -> list[Question]:
+    """Every question of the survey, in the order respondents see them."""
+    return [question for section in survey.sections for question in section.questions]
+
+
+def has_responses(session: Session, survey: Survey) -> bool:
+    """Whether any response has arrived (from then on answered questions keep their shape)."""
+    return (
+        session.scalar(sa.select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id))
+        is not None
+    )
+
+
+def update_settings(session: Session, survey: Survey, data: SurveySettings) -> None:
+    """Change the survey's title, introduction, mode, audience and dates."""
+    title = data.title.strip()
+    if not title:
+        raise SurveyError("Give the survey a title.", "title")
+    if data.opens_on and data.closes_on and data.closes_on < data.opens_on:
+        raise SurveyError("The survey cannot close before it opens.", "closes_on")
+    if survey.opened_at is not None and data.anonymous != survey.anonymous:
+        # The invitation mails told people how their answers are kept.
+        raise SurveyError(
+            "The invitations are out and told people whether their answers are anonymous, "
+            "so this can no longer change.",
+            "anonymous",
+        )
+    survey.title, survey.introduction = title[:300], data.introduction.strip()
+    survey.anonymous, survey.invite_all_registrants = data.anonymous, data.invite_all_registrants
+    survey.opens_on, survey.closes_on = data.opens_on, data.closes_on
+    session.flush()
+
+
+# --- when answers are taken ---------------------------------------------------------------------
+
+
+class SurveyState(enum.StrEnum):
+    NOT_OPENED = "not opened"  # no invitations sent yet
+    NOT_YET = "not open yet"  # invitations out, but the opening date was moved later
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def host_today(survey: Survey, now: dt.datetime | None = None) -> dt.date:
+    """Today in the symposium's host time zone (the zone the survey's dates are in)."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(survey.symposium.zone).date()
+
+
+def survey_state(survey: Survey, now: dt.datetime | None = None) -> SurveyState:
+    """Whether the survey takes answers now (its dates are whole days in host time)."""
+    if survey.opened_at is None:
+        return SurveyState.NOT_OPENED
+    today = host_today(survey, now)
+    if survey.opens_on and today < survey.opens_on:
+        return SurveyState.NOT_YET
+    if survey.closes_on and today > survey.closes_on:
+        return SurveyState.CLOSED
+    return SurveyState.OPEN
+
+
+# --- invitations and reminders ------------------------------------------------------------------
+
+LinkBuilder = Callable[[str], str]  # token -> absolute URL of the respondent's page
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    invited: int
+    answered: int
+
+    @property
+    def percent(self) -> int | None:
+        """Answered as a whole percentage of invited (None before anyone is invited)."""
+        return round(100 * self.answered / self.invited) if self.invited else None
+
+
+def _audience(survey: Survey) -> sa.Select:
+    """Registrations the survey is for: confirmed, not erased and (unless every registrant is
+    invited) present on at least one day; consent to evaluation contact is not checked here."""
+    query = sa.select(Registration).where(
+        Registration.symposium_id == survey.symposium_id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.erased_at.is_(None),
+        Registration.email.is_not(None),
+    )
+    if not survey.invite_all_registrants:
+        attended = sa.select(DayAttendance.registration_id).where(DayAttendance.attended)
+        query = query.where(Registration.id.in_(attended))
+    return query
+
+
+def _not_invited(survey: Survey) -> sa.Select:
+    invited = sa.select(SurveyInvitation.registration_id).where(
+        SurveyInvitation.survey_id == survey.id
+    )
+    return _audience(survey).where(Registration.id.not_in(invited))
+
+
+def declined_count(session: Session, survey: Survey) -> int:
+    """People of the audience who declined evaluation contact when registering (not invited)."""
+    query = _audience(survey).where(Registration.consent_evaluation.is_(False))
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def uninvited_count(session: Session, survey: Survey) -> int:
+    """People the survey is for who may be invited but have no invitation yet."""
+    query = _not_invited(survey).where(Registration.consent_evaluation.is_(True))
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def response_rate(session: Session, survey: Survey) -> ResponseRate:
+    """How many were invited and how many of them have answered."""
+    invited, answered = session.execute(
+        sa.select(
+            sa.func.count(SurveyInvitation.id), sa.func.count(SurveyInvitation.completed_at)
+        ).where(SurveyInvitation.survey_id == survey.id)
+    ).one()
+    return ResponseRate(invited, answered)
+
+
+def personal_token(survey_id: int, registration_id: int, secret: str | bytes) -> str:
+    """The token of a person's survey link (see the module docstring)."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"survey-invitation:{survey_id}:{registration_id}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _secret(secret: str | bytes | None) -> str | bytes:
+    return secret if secret is not None else current_app.config["SECRET_KEY"]
+
+
+def open_survey(
+    session: Session,
+    survey: Survey,
+    link: LinkBuilder,
+    *,
+    secret: str | bytes | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Open the survey: mail a personal link to everyone it is for who agreed to evaluation
+    contact and has none yet. Pressed again later, it invites only newcomers (e.g. after
+    another day's attendance was imported). Returns the number invited."""
+    today = host_today(survey, now)
+    if survey.closes_on and today > survey.closes_on:
+        raise SurveyError(f"The survey closed on {survey.closes_on:%-d %B %Y}; move that date.")
+    if survey.opens_on and today < survey.opens_on:
+        raise SurveyError(
+            f"The survey opens on {survey.opens_on:%-d %B %Y}: invitations can go out from "
+            "that day, or set the opening date to today."
+        )
+    if not any(section.questions for section in survey.sections):
+        raise SurveyError("The survey has no questions yet.")
+    # Serialises two organisers pressing the button at once: the second waits, then finds
+    # everybody invited (the first write also takes SQLite's lock, see registration.nominations).
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    session.execute(
+        sa.update(Survey)
+        .where(Survey.id == survey.id)
+        .values(opened_at=sa.func.coalesce(Survey.opened_at, stamp))
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(survey)
+    survey.opens_on = survey.opens_on or today
+    key = _secret(secret)
+    people = session.scalars(
+        _not_invited(survey)
+        .where(Registration.consent_evaluation.is_(True))
+        .order_by(Registration.id)
+    ).all()
+    for registration in people:
+        token = personal_token(survey.id, registration.id, key)
+        session.add(
+            SurveyInvitation(
+                survey_id=survey.id, registration_id=registration.id, token_hash=token_hash(token)
+            )
+        )
+        subject, body = survey_mail(survey, registration, link(token))
+        queue_mail(session, f"survey-invitation:{survey.id}:registration-{registration.id}",
+                   registration.email, subject, body)  # fmt: skip
+    session.flush()
+    return len(people)
+
+
+def send_reminders(
+    session: Session,
+    survey: Survey,
+    link: LinkBuilder,
+    *,
+    secret: str | bytes | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Remind the invited who have not answered, at most once per person and (host) day, with
+    the same personal link. Returns the number of reminders queued."""
+    if survey_state(survey, now) != SurveyState.OPEN:
+        raise SurveyError("Reminders can go out only while the survey is open.")
+    today = host_today(survey, now)
+    key = _secret(secret)
+    pending = session.scalars(
+        sa.select(SurveyInvitation)
+        .join(Registration, Registration.id == SurveyInvitation.registration_id)
+        .where(
+            SurveyInvitation.survey_id == survey.id,
+            SurveyInvitation.completed_at.is_(None),
+            Registration.erased_at.is_(None),
+            Registration.email.is_not(None),
+            Registration.consent_evaluation.is_(True),
+        )
+        .order_by(SurveyInvitation.id)
+    ).all()
+    sent = 0
+    for invitation in pending:
+        registration = invitation.registration
+        mail_key = f"survey-reminder:{survey.id}:registration-{registration.id}:{today}"
+        if session.scalar(
+            sa.select(OutboxMessage.id).where(OutboxMessage.idempotency_key == mail_key)
+        ):
+            continue
+        token = personal_token(survey.id, registration.id, key)
+        # Only a changed secret key makes these differ; the new link then replaces the old.
+        invitation.token_hash = token_hash(token)
+        invitation.reminded_at = utcnow()
+        subject, body = survey_mail(survey, registration, link(token), reminder=True)
+        queue_mail(session, mail_key, registration.email, subject, body)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def survey_mail(
+    survey: Survey, registration: Registration, url: str, *, reminder: bool = False
+) -> tuple[str, str]:
+    """Subject and body of the invitation (or the reminder) with the personal link."""
+    symposium = survey.symposium
+    keeping = (
+        "Your answers are stored without your name or any link to you."
+        if survey.anonymous
+        else "Your answers are used only for the evaluation of the project."
+    )
+    opening = (
+        f"A few days ago we asked for your views on {symposium.title}, and we have not yet "
+        "received your answers. It is not too late!"
+        if reminder
+        else f"Thank you for taking part in {symposium.title}. Please tell us what you "
+        "thought in a short evaluation (about five minutes)."
+    )
+    lines = [
+        f"Dear {registration.full_name},",
+        "",
+        opening,
+        "",
+        "Your personal link (please do not forward it):",
+        url,
+        "",
+        "You can save your answers and finish later with the same link. " + keeping,
+    ]
+    if survey.closes_on:
+        lines.append(f"The survey is open until {survey.closes_on:%-d %B %Y}.")
+    lines += ["", f"With kind regards,\n{symposium.po_name}\n{symposium.po_email}"]
+    subject = ("Reminder: " if reminder else "") + f"Your evaluation of {symposium.title}"
+    return subject, "\n".join(lines) + "\n"
+
+
+def invitation_for_token(session: Session, token: str) -> SurveyInvitation | None:
+    """The invitation a survey link belongs to (its person not erased), or None."""
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(
+        sa.select(SurveyInvitation)
+        .join(Registration, Registration.id == SurveyInvitation.registration_id)
+        .where(SurveyInvitation.token_hash == token_hash(token), Registration.erased_at.is_(None))
+    )
+
+
+@on_erasure
+def forget_survey_drafts(session: Session, registration: Registration) -> None:
+    """An erased person's half-typed answers go with them (submitted answers stay anonymous)."""
+    session.execute(
+        sa.update(SurveyInvitation)
+        .where(SurveyInvitation.registration_id == registration.id)
+        .values(draft=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
