@@ -30,8 +30,8 @@ run: $(VENV)/.installed-app
 ## system-packages: Debian's Chromium for the browser tests (Playwright cannot download one
 ## here) and the DejaVu fonts the PDFs embed for accented and Vietnamese names
 system-packages:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core fonts-wqy-zenhei; \
 	fi
 
 lint: $(VENV)/.installed-test

@@ -19,7 +19,6 @@ from registration import (  # noqa: E402,F401  (registers the views and the mode
     participant_routes,
     public,
     registration_routes,
-    routes,
 )
 
 

@@ -58,8 +58,17 @@ def _details(registration: Registration) -> list[str]:
     ]
 
 
-def queue_confirmation(session: Session, registered: Registered, manage_link: LinkBuilder) -> None:
-    """Mail the registrant what happened, in the registration's own transaction."""
+def queue_confirmation(
+    session: Session,
+    registered: Registered,
+    manage_link: LinkBuilder,
+    calendar: bytes | None = None,
+) -> None:
+    """Mail the registrant what happened, in the registration's own transaction.
+
+    ``calendar`` is the personal calendar when the caller built it already (the open form does,
+    before ``register`` takes the symposium's lock); otherwise it is built here if needed.
+    """
     registration = registered.registration
     symposium = registration.symposium
     status = RegistrationStatus(registration.status)
@@ -85,7 +94,8 @@ def queue_confirmation(session: Session, registered: Registered, manage_link: Li
         manage_link(registered.token),
     ]
     attachments = []
-    calendar = personal_calendar(session, symposium, registration.full_name)
+    if status == RegistrationStatus.CONFIRMED and calendar is None:
+        calendar = personal_calendar(session, symposium, registration.full_name)
     if status == RegistrationStatus.CONFIRMED and calendar:
         lines += ["", "The attached calendar file puts every session in your calendar."]
         attachments.append(Attachment("symposium.ics", "text/calendar", calendar))

@@ -57,8 +57,13 @@ def _form_page(template: str, form: RegistrationForm, status: int = 200, **conte
 def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> Any:
     """Register from a validated form; a refusal becomes a message on the form."""
     session = db.session()
+    data = form.registrant()
+    # Building the calendar takes longer than the rest of registering. Built here, before
+    # register() takes the symposium's lock, it does not make simultaneous registrants wait.
+    name = f"{data.given_name.strip()} {data.family_name.strip()}"
+    calendar = personal_calendar(session, symposium, name)
     try:
-        registered = register(session, symposium, form.registrant(), nomination=nomination)
+        registered = register(session, symposium, data, nomination=nomination)
     except RegistrationError as error:
         session.rollback()
         target = getattr(form, error.field, None) if error.field else None
@@ -67,7 +72,7 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
         else:
             form.form_errors.append(str(error))
         return None
-    queue_confirmation(session, registered, _manage_link)
+    queue_confirmation(session, registered, _manage_link, calendar)
     session.commit()
     return registered
 

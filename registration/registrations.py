@@ -103,11 +103,17 @@ def update_settings(
     _lock(session, symposium)
     session.refresh(settings)
     settings.mode, settings.moderated = mode, moderated
+    threshold_changed = settings.attendance_threshold_minutes != threshold
     settings.attendance_threshold_minutes = threshold
     if privacy_notice.strip() != settings.privacy_notice.strip():
         settings.privacy_notice = privacy_notice.strip()
         settings.privacy_notice_version += 1
     session.flush()
+    if threshold_changed:  # who attended depends on it: every day is counted again
+        from registration.attendance import recompute_day  # attendance reads these settings
+
+        for day in symposium.days:
+            recompute_day(session, day)
     return settings
 
 

@@ -68,13 +68,13 @@ def _section_or_404(survey: Survey, section_id: int) -> SurveySection:
 def _done(symposium: Symposium, message: str, anchor: str = "") -> Any:
     db.session().commit()
     flash(message, "success")
-    return redirect(url_for("surveys.placeholder", symposium_id=symposium.id) + anchor)
+    return redirect(url_for("surveys.overview", symposium_id=symposium.id) + anchor)
 
 
 def _refused(symposium: Symposium, error: SurveyError, anchor: str = "") -> Any:
     db.session().rollback()
     flash(str(error), "warning")
-    return redirect(url_for("surveys.placeholder", symposium_id=symposium.id) + anchor)
+    return redirect(url_for("surveys.overview", symposium_id=symposium.id) + anchor)
 
 
 def _show_error(form: Any, error: SurveyError) -> None:
@@ -89,7 +89,7 @@ def _show_error(form: Any, error: SurveyError) -> None:
 
 # The Survey tab of the symposium links to this endpoint by its name.
 @bp.route("/symposia/<int:symposium_id>/survey")
-def placeholder(symposium_id: int) -> Any:
+def overview(symposium_id: int) -> Any:
     symposium, survey = _survey(symposium_id)
     session = db.session()
     page = render_template(

@@ -126,6 +126,16 @@ def test_threshold_comes_from_the_registration_settings(client, login, session, 
     upload(client, symposium)
     assert presence(session, people["kenji"]) == (20, False, True)
 
+    # Raising the threshold afterwards counts the day again: 20 minutes no longer do.
+    saved = post_form(
+        client,
+        f"/symposia/{symposium.id}/registration/settings",
+        {"mode": "both", "threshold": "25", "privacy_notice": "We keep what the report needs."},
+    )
+    assert saved.status_code == 302
+    session.expire_all()
+    assert presence(session, people["kenji"]) == (20, False, False)
+
 
 def test_unmatched_person_is_assigned_on_review_and_then_attends(
     client, login, session, symposium, people
