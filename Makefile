@@ -34,18 +34,26 @@ system-packages:
 		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium fonts-dejavu-core fonts-wqy-zenhei; \
 	fi
 
+## axe-core, which the accessibility tests (tests/journey) inject into Chromium, from the npm
+## registry into .cache/ (nothing is fetched at run time); Debian's npm if there is none
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
+	npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4.14.1
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 ## test: install the test tools and Chromium, lint, and run every test on SQLite and PostgreSQL
-test: $(VENV)/.installed-test system-packages lint
+test: $(VENV)/.installed-test system-packages $(AXE) lint
 	$(BIN)/pytest -v
 
-## bench: the benchmarks in bench/, each against a baseline measured in the same run
+## bench: every benchmark in bench/, each against a baseline measured in the same run, then a
+## table of their figures (bench/run_all.py; `make bench BENCH_OPTIONS=--quick` for a first look)
 bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,deploy]'
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/run_all.py $(BENCH_OPTIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

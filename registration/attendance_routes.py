@@ -119,7 +119,8 @@ def attendance_import(symposium_id: int, day_number: int) -> Any:
             counted = sum(row.status in COUNTED for row in imported.rows)
             review = sum(row.status in TO_REVIEW for row in imported.rows)
             message = (
-                f"Imported day {day.number}: {len(imported.rows)} rows, {counted} credited to "
+                f"Imported day {day.number}: {len(imported.rows)} "
+                f"row{'s' if len(imported.rows) != 1 else ''}, {counted} credited to "
                 f"registrants, {review} to review."
             )
             endpoint = "registration.attendance_review" if review else "registration.attendance"

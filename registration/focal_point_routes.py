@@ -70,7 +70,7 @@ def _form_page(symposium: Symposium, focal_point: FocalPoint | None) -> Any:
     if request.method == "GET":
         if focal_point is not None:
             form.fill_from(focal_point)
-        elif request.args.get("economy", "").isdigit():
+        elif request.args.get("economy", "").isdecimal():  # int() refuses "²", a digit
             form.economy_id.data = int(request.args["economy"])
     elif form.validate_on_submit():
         try:

@@ -31,7 +31,7 @@ from registration.nominations import (
     set_quota,
     symposium_nominations,
 )
-from symposium import db
+from symposium import MAX_ROW_ID, db
 from symposium.links import external_url
 from symposium.models import Economy, Symposium
 from symposium.routes import symposium_or_404
@@ -122,7 +122,8 @@ def change_quota(symposium_id: int) -> Any:
     form = QuotaForm()
     session = db.session()
     economy = None
-    if form.economy_id.data and form.economy_id.data.isdigit():
+    # isdecimal, not isdigit: int() refuses "²"; and no id is beyond an INTEGER column.
+    if (form.economy_id.data or "").isdecimal() and int(form.economy_id.data) <= MAX_ROW_ID:
         economy = session.get(Economy, int(form.economy_id.data))
     if economy is None or not form.validate_on_submit():
         message = "; ".join(form.quota.errors) or "Choose an economy."

@@ -70,7 +70,7 @@ class RegistrationForm(FlaskForm):
         validators=[InputRequired("You need to agree to the privacy notice to register.")],
     )
     consent_evaluation = BooleanField(
-        "You may contact me for the post-event evaluation survey.", default=True
+        "You may contact me for the post-event evaluation survey."
     )
 
     def offer(self, symposium: Symposium, economies: list[Economy]) -> None:

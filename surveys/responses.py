@@ -107,7 +107,8 @@ def validate_respondent(raw: Raw, economy_ids: Iterable[int]) -> tuple[Any, Any,
     if sex not in SEXES:
         errors[SEX_FIELD] = "Choose one (or Prefer not to say)."
     economy = next(iter(raw.get(ECONOMY_FIELD, [])), "")
-    economy_id = int(economy) if economy.isdigit() and int(economy) in set(economy_ids) else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    economy_id = int(economy) if economy.isdecimal() and int(economy) in set(economy_ids) else None
     if economy_id is None and economy != NO_ECONOMY:
         errors[ECONOMY_FIELD] = "Choose your economy (or Prefer not to say)."
     return sex, economy_id, errors

@@ -7,11 +7,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+# The largest id an INTEGER column holds (PostgreSQL's int4; SQLite overflows at 2**63).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowNumberConverter(IntegerConverter):
+    """``<int:…>`` in a URL, up to the largest id a column holds: a larger number is a page
+    that does not exist (404), not an overflow in the database driver (500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ROW_ID, signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application, configured from the environment or from ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RowNumberConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from symposium import config

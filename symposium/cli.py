@@ -8,7 +8,7 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from symposium import db, migrate
+from symposium import db, maintenance_cli, migrate
 from symposium.accounts import AccountError, create_user, set_password
 from symposium.models import Role, User
 from symposium.outbox_cli import outbox_cli
@@ -84,3 +84,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
+    maintenance_cli.init_app(app)  # flask backup, restore, check

@@ -8,9 +8,11 @@ How a mail is neither lost nor sent twice:
 - A worker claims a batch (status ``sending``, ``claimed_at``) in one commit, with
   ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a conditional update on every database, so two
   workers never claim the same row.
-- Before each mail the worker renews its claim (only if it still holds it), sends the mail and
-  commits "sent" at once. A worker killed mid-batch leaves its unsent claims in ``sending``;
-  once the lease (counted from the last renewal) runs out, another worker takes them over.
+- Before each mail the worker makes sure it still holds the claim: one younger than half the
+  lease cannot have been taken over; an older one is renewed (only if still held). It sends the
+  mail and commits "sent" at once. A worker killed mid-batch leaves its unsent claims in
+  ``sending``; once the lease (counted from the last renewal) runs out, another worker takes
+  them over.
   A worker asked to stop (SIGTERM) finishes the mail in hand and hands the rest back at once.
 - A mail refused with a 5xx reply fails at once; other errors are retried with back-off (1, 2,
   4… minutes) until ``MAIL_MAX_ATTEMPTS``, then it fails. Organisers can queue it again.
@@ -126,21 +128,23 @@ def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[Outbo
         candidates = session.scalars(query).all()
         if not candidates:
             break
-        for message_id in candidates:
-            result = session.execute(
+        # One statement for the batch; the condition is checked again row by row, so mails
+        # another worker claimed since the select (SQLite has no SKIP LOCKED) are left out.
+        claimed = list(
+            session.scalars(
                 sa.update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, _due(now, lease))
+                .where(OutboxMessage.id.in_(candidates), _due(now, lease))
                 .values(
                     status=MailStatus.SENDING,
                     claimed_at=now,
                     attempts=OutboxMessage.attempts + 1,
                 )
+                .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount == 1:  # another worker did not get there first
-                claimed.append(message_id)
-        # Commit even an empty claim: on SQLite the lost updates hold the write lock. Another
-        # worker took every candidate (SQLite has no SKIP LOCKED), so look again.
+        )
+        # Commit even an empty claim: on SQLite the lost update holds the write lock. Another
+        # worker took every candidate, so look again.
         session.commit()
     return list(
         session.scalars(
@@ -198,6 +202,7 @@ def deliver_batch(
                 batch,
                 mailer_factory,
                 report,
+                lease=lease,
                 max_attempts=max_attempts,
                 pause=pause,
                 stop=stop or threading.Event(),
@@ -211,6 +216,7 @@ def _send_batch(
     mailer_factory: Callable[[], Mailer],
     report: DeliveryReport,
     *,
+    lease: dt.timedelta,
     max_attempts: int,
     pause: float,
     stop: threading.Event,
@@ -230,7 +236,9 @@ def _send_batch(
                 return
             while pending and not stop.is_set():
                 message = pending.pop(0)
-                tried, error = _send_one(session, mailer, message, tokens, max_attempts, report)
+                tried, error = _send_one(
+                    session, mailer, message, tokens, lease, max_attempts, report
+                )
                 if error is not None and breaks_connection(error):
                     break
                 if tried and pause and pending:
@@ -245,19 +253,24 @@ def _send_one(
     mailer: Mailer,
     message: OutboxMessage,
     tokens: dict[int, dt.datetime | None],
+    lease: dt.timedelta,
     max_attempts: int,
     report: DeliveryReport,
 ) -> tuple[bool, Exception | None]:
     """Send one claimed mail and commit the outcome; return whether it was tried, and how
     it failed."""
-    renewed = utcnow()
-    if not _update_claimed(session, message.id, tokens[message.id], claimed_at=renewed):
-        return False, None  # our lease ran out and another worker took the mail over
-    tokens[message.id] = renewed
+    now, token = utcnow(), tokens[message.id]
+    # A claim younger than half its lease cannot be taken over before this mail is sent (the
+    # lease is well above the SMTP timeout), so it is renewed only once older: this spares a
+    # commit per mail, which is most of a worker's time beside the SMTP dialogue itself.
+    if token is None or now - token >= lease / 2:
+        if not _update_claimed(session, message.id, token, claimed_at=now):
+            return False, None  # our lease ran out and another worker took the mail over
+        tokens[message.id] = token = now
     try:
         mailer.send(message)
     except Exception as error:
-        _record_failure(session, message, renewed, error, max_attempts, report)
+        _record_failure(session, message, token, error, max_attempts, report)
         return True, error
     # Not conditional on the claim: the mail *was* accepted, and saying so stops any resend.
     session.execute(

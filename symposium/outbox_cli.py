@@ -10,6 +10,7 @@ from collections.abc import Callable
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import sessionmaker
 
 from symposium import db
 from symposium.mailers import mailer_for
@@ -67,9 +68,10 @@ def _summary(report: DeliveryReport) -> str:
     type=click.FloatRange(min=0),
     default=600.0,
     show_default=True,
-    help="How long a claim on a mail lasts (renewed before each mail) before another worker "
-    "may take over a mail that a dead worker claimed; keep it above the SMTP timeout (30 s). "
-    "0 takes such mails over at once: use it only when no other worker runs.",
+    help="How long a claim on a mail lasts (renewed before a mail once half of it has passed) "
+    "before another worker may take over a mail that a dead worker claimed; keep it well above "
+    "the SMTP timeout (30 s). 0 takes such mails over at once: use it only when no other "
+    "worker runs.",
 )
 @click.option(
     "--pause-ms",
@@ -85,7 +87,7 @@ def send(loop: bool, interval: float, batch_size: int, lease_seconds: float, pau
     back to the queue and exits.
     """
     config = current_app.config
-    sessions = db.database().sessionmaker
+    engine = db.database().engine
     stop = threading.Event()
     restore_signals = _stop_on_signals(stop)
     if loop:
@@ -93,15 +95,18 @@ def send(loop: bool, interval: float, batch_size: int, lease_seconds: float, pau
     totals = DeliveryReport()
     try:
         while not stop.is_set():
-            report = deliver_batch(
-                sessions,
-                lambda: mailer_for(config),
-                batch_size=batch_size,
-                lease=dt.timedelta(seconds=lease_seconds),
-                max_attempts=config["MAIL_MAX_ATTEMPTS"],
-                pause=pause_ms / 1000,
-                stop=stop,
-            )
+            # One connection per batch: taken from the pool for every mail, it would cost a
+            # round trip each time (the pool's liveness ping) on top of the mail's own commit.
+            with engine.connect() as connection:
+                report = deliver_batch(
+                    sessionmaker(connection, expire_on_commit=False),
+                    lambda: mailer_for(config),
+                    batch_size=batch_size,
+                    lease=dt.timedelta(seconds=lease_seconds),
+                    max_attempts=config["MAIL_MAX_ATTEMPTS"],
+                    pause=pause_ms / 1000,
+                    stop=stop,
+                )
             totals.add(report)
             if report.claimed:
                 click.echo(f"Batch of {report.claimed}: {_summary(report)}.")

@@ -1,0 +1,222 @@
+"""Load test of the open registration form: hundreds of registrants at once against gunicorn
+(several sync workers), on SQLite (WAL) and on PostgreSQL, over loopback.
+
+Each virtual registrant GETs the form (session cookie and CSRF token) and then POSTs it, as a
+browser would. Measured in the same run, at the same concurrency and by the same client:
+
+- the baseline: the server's lightest endpoint (``/static/favicon.svg``), N requests at once;
+- a burst: N registrants open the form at once, then all N submit at once (throughput, and a
+  latency that is mostly waiting in line: N requests / throughput, Little's law);
+- paced: N more registrants arriving evenly at half the burst's POST throughput, so the
+  latency is what one registrant waits when the server is busy but not overrun.
+
+Afterwards the database must hold every accepted registration exactly once, with one
+confirmation mail each, and never more confirmed places than the capacity (no cancellations
+happen, so the final count is the highest there ever was). Exits 1 if a check fails.
+Targets (issue "Load, faults and more than one server"): registration throughput ≥ 25% of the
+baseline's, p95 ≤ 250 ms on 2 cores.
+
+    python bench/load_registration.py                          # 500 registrants, both databases
+    python bench/load_registration.py --registrants 100 --databases sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import _loopback as lb
+import sqlalchemy as sa
+
+WARM_UP = 40  # registrations before measuring: each worker builds its caches on first use
+STATIC = "/static/favicon.svg"  # the server's lightest endpoint: the baseline
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--registrants", type=int, default=500, help="concurrent registrants")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated")
+    return parser.parse_args()
+
+
+async def register_all(port: int, path: str, people: list[lb.Registrant]) -> tuple:
+    """Everyone opens the form at once, then everyone submits at once."""
+    started = time.perf_counter()
+    forms = await asyncio.gather(*(person.open_form(port, path) for person in people))
+    form_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    posts = await asyncio.gather(*(person.submit(port, path) for person in people))
+    return forms, form_seconds, posts, time.perf_counter() - started
+
+
+async def register_paced(
+    port: int, path: str, people: list[lb.Registrant], per_second: float
+) -> tuple:
+    """Registrants arrive one every 1/per_second seconds; each opens the form and submits."""
+
+    async def arrive(person: lb.Registrant, delay: float) -> lb.Response:
+        await asyncio.sleep(delay)
+        await person.open_form(port, path)
+        return await person.submit(port, path)
+
+    started = time.perf_counter()
+    arrivals = (arrive(p, index / per_second) for index, p in enumerate(people))
+    posts = await asyncio.gather(*arrivals)
+    return posts, time.perf_counter() - started
+
+
+def check_database(url: str, symposium_id: int, accepted: list[str], capacity: int) -> list[str]:
+    """Problems with what was stored: lost or doubled registrations, mails, overfilling."""
+    from registration.models import Registration
+    from symposium.db import make_engine
+    from symposium.models import OutboxMessage
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(Registration.id, Registration.email, Registration.status).where(
+                    Registration.symposium_id == symposium_id
+                )
+            ).all()
+            keys = connection.scalars(
+                sa.select(OutboxMessage.idempotency_key).where(
+                    OutboxMessage.idempotency_key.like("registration:%")
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    problems = []
+    stored = Counter(email for _, email, _ in rows)
+    if doubled := [email for email, times in stored.items() if times > 1]:
+        problems.append(f"{len(doubled)} registrations stored more than once")
+    if lost := set(accepted) - set(stored):
+        problems.append(f"{len(lost)} accepted registrations not stored")
+    if unasked := set(stored) - set(accepted):
+        problems.append(f"{len(unasked)} registrations stored without being accepted")
+    statuses = Counter(status for _, _, status in rows)
+    if statuses["confirmed"] > capacity:
+        problems.append(f"capacity exceeded: {statuses['confirmed']} confirmed of {capacity}")
+    if statuses["confirmed"] != min(capacity, len(rows)):
+        problems.append(f"{statuses['confirmed']} confirmed, expected {min(capacity, len(rows))}")
+    mailed = Counter(int(key.split(":")[1]) for key in keys)
+    if sorted(mailed) != sorted(i for i, _, _ in rows) or set(mailed.values()) - {1}:
+        problems.append("not exactly one confirmation mail per registration")
+    print(
+        f"stored: {len(rows)} registrations ({statuses['confirmed']} confirmed, "
+        f"{statuses['waiting']} waiting, capacity {capacity}), {len(keys)} confirmation mails"
+    )
+    return problems
+
+
+@dataclass
+class Measured:
+    """The figures of one database's run, and who was accepted."""
+
+    baseline: lb.Figures
+    form: lb.Figures
+    burst: lb.Figures
+    paced: lb.Figures
+    rate: float  # registrants per second in the paced part
+    responses: list[lb.Response]  # every registration POST
+    accepted: list[str]  # e-mail addresses answered with a redirect
+
+
+def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
+    """Warm up, the static baseline, the burst, then the paced arrivals, on one server."""
+
+    def people(first: int, count: int) -> list[lb.Registrant]:
+        numbers = range(first, first + count)
+        return [lb.Registrant(i, economies[i % len(economies)]) for i in numbers]
+
+    warm, crowd, later = people(0, WARM_UP), people(WARM_UP, n), people(WARM_UP + n, n)
+    _, _, warm_posts, _ = asyncio.run(register_all(port, path, warm))
+    asyncio.run(lb.burst(port, STATIC, WARM_UP))
+    # A burst of static files lasts a fraction of a second: the median of three.
+    bursts = [lb.Figures.of(*asyncio.run(lb.burst(port, STATIC, n))) for _ in range(3)]
+    baseline = sorted(bursts, key=lambda figures: figures.per_second)[1]
+    forms, form_seconds, posts, post_seconds = asyncio.run(register_all(port, path, crowd))
+    burst, form = lb.Figures.of(posts, post_seconds), lb.Figures.of(forms, form_seconds)
+    # Half of what the server managed for whole registrations (a GET and a POST each).
+    rate = 0.5 / (1 / form.per_second + 1 / burst.per_second)
+    paced_posts, paced_seconds = asyncio.run(register_paced(port, path, later, rate))
+    responses = [*warm_posts, *posts, *paced_posts]
+    everyone = [*warm, *crowd, *later]
+    accepted = [p.email for p, r in zip(everyone, responses, strict=True) if r.status == 302]
+    paced = lb.Figures.of(paced_posts, paced_seconds)
+    return Measured(baseline, form, burst, paced, rate, responses, accepted)
+
+
+def run_on(kind: str, args: argparse.Namespace, folder: Path) -> list[str]:
+    """Measure on a fresh database of ``kind``, check what it stored, print the figures."""
+    n = args.registrants
+    capacity = WARM_UP + int(n * 1.5)  # the paced half ends on the waiting list
+    with lb.database(kind, folder) as url:
+        prepared = lb.prepare(url, folder, capacity=capacity)
+        path = f"/register/{prepared.symposium_id}"
+        with lb.gunicorn(lb.app_env(url, folder), args.workers, folder / f"{kind}.log") as port:
+            m = measure(port, path, prepared.economy_ids, n)
+        label = {"sqlite": "SQLite (WAL)", "postgresql": "PostgreSQL"}[kind]
+        print(f"\n== {label}: {n} registrants at once, gunicorn {args.workers} sync workers ==")
+        print(m.baseline.line("baseline GET favicon.svg"))
+        print(m.form.line("GET registration form"))
+        print(m.burst.line("POST registration, burst"))
+        print(m.paced.line(f"POST, paced {m.rate:.0f}/s"))
+        print(f"answers to the POSTs: {lb.statuses(m.responses)}")
+        ratio = m.burst.per_second / m.baseline.per_second
+        print(f"registration throughput = {ratio:.0%} of the baseline's (target ≥ 25%)")
+        problems = check_database(url, prepared.symposium_id, m.accepted, capacity)
+    if failed := [r for r in m.responses if r.status >= 500]:
+        problems.append(f"{len(failed)} registration POSTs answered {failed[0].status}")
+    lb.summary(
+        f"{label} registration throughput",
+        f"{m.burst.per_second:.0f} req/s",
+        f"{ratio:.0%} of favicon ({m.baseline.per_second:.0f} req/s)",
+        "≥ 25%",
+        ratio >= 0.25,
+    )
+    lb.summary(
+        f"{label} registration p50/p95, {n} at once",
+        f"{m.burst.p50:.0f} / {m.burst.p95:.0f} ms",
+        f"favicon {m.baseline.p50:.0f} / {m.baseline.p95:.0f} ms",
+        "p95 ≤ 250 ms",
+        m.burst.p95 <= 250,
+    )
+    lb.summary(
+        f"{label} registration p50/p95, paced {m.rate:.0f}/s",
+        f"{m.paced.p50:.0f} / {m.paced.p95:.0f} ms",
+        "",
+        "p95 ≤ 250 ms",
+        m.paced.p95 <= 250,
+    )
+    lb.summary(
+        f"{label} registrations stored once, capacity held",
+        "; ".join(problems) or "yes",
+        met=not problems,
+    )
+    return problems
+
+
+def main() -> None:
+    lb.stop_on_sigterm()
+    args = parse_args()
+    problems = []
+    print(f"loopback, {lb.load_note()}")
+    with lb.temporary_folder() as folder:
+        for kind in args.databases.split(","):
+            if kind == "postgresql" and not lb.postgres_reachable():
+                print(f"PostgreSQL at {lb.POSTGRES} is not reachable: skipped")
+                lb.summary("PostgreSQL load test", "skipped (no PostgreSQL)")
+                continue
+            problems += [f"{kind}: {p}" for p in run_on(kind, args, Path(folder))]
+    if problems:
+        raise SystemExit("FAILED: " + "; ".join(problems))
+
+
+if __name__ == "__main__":
+    main()
