@@ -69,9 +69,7 @@ class RegistrationForm(FlaskForm):
         "I have read the privacy notice and agree to my details being used as it says.",
         validators=[InputRequired("You need to agree to the privacy notice to register.")],
     )
-    consent_evaluation = BooleanField(
-        "You may contact me for the post-event evaluation survey."
-    )
+    consent_evaluation = BooleanField("You may contact me for the post-event evaluation survey.")
 
     def offer(self, symposium: Symposium, economies: list[Economy]) -> None:
         """Fill the choices from the symposium: its economies and languages."""
