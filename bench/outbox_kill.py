@@ -169,7 +169,12 @@ def run_on(kind: str, args: argparse.Namespace, folder: Path) -> list[str]:
         delivered_before = sink.received
         sink.handler.release.set()
         second = worker(env, "--batch", str(args.batch), "--lease-seconds", "0")
-        output, errors = second.communicate(timeout=1800)
+        try:
+            output, errors = second.communicate(timeout=1800)
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
         ours, seconds = rate(sink.arrival_times())
         received, final = sink.message_ids(), statuses(url)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -51,10 +52,15 @@ def run(script: Path, options: list[str]) -> tuple[int, float, list[dict]]:
         text=True,
     ) as process:
         assert process.stdout is not None
-        for line in process.stdout:
-            print(line, end="", flush=True)
-            if line.startswith("SUMMARY "):
-                records.append(json.loads(line.removeprefix("SUMMARY ")))
+        try:
+            for line in process.stdout:
+                print(line, end="", flush=True)
+                if line.startswith("SUMMARY "):
+                    records.append(json.loads(line.removeprefix("SUMMARY ")))
+        finally:  # stopped ourselves: let the script stop its servers and drop its schemas
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=120)
     return process.returncode, time.monotonic() - started, records
 
 
@@ -71,6 +77,7 @@ def table(rows: list[list[str]]) -> str:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
     parser.add_argument("names", nargs="*", help="run only these scripts (e.g. outbox_kill)")
