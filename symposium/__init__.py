@@ -37,6 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(Path(app.instance_path))
     os.makedirs(app.config["MAIL_FILE_DIR"], exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from flask_bootstrap import Bootstrap5
     from flask_wtf.csrf import CSRFProtect

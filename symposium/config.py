@@ -47,6 +47,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "5")),
         # The address people reach the site at, for links in mails (e.g. https://symposium.example.org).
         "BASE_URL": os.environ.get("BASE_URL"),
+        # Proxies in front of the app (e.g. 1 behind nginx): their X-Forwarded-* headers are
+        # trusted, so the login limit counts the real client address, not the proxy's.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

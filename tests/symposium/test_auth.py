@@ -101,3 +101,23 @@ def test_inactive_account_cannot_log_in(client, create_user_account, session):
     session.commit()
     response = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
     assert response.status_code == 401
+
+
+def test_behind_a_trusted_proxy_failures_are_counted_per_real_client(
+    database_url, tmp_path, session
+):
+    """Behind nginx every request comes from the proxy; with TRUSTED_PROXIES=1 the limit
+    counts the address the proxy forwarded, so one attacker does not lock everyone out."""
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path, TRUSTED_PROXIES=1)
+    client = app.test_client()
+    for address in ("203.0.113.7", "198.51.100.9"):
+        post_form(
+            client,
+            "/login",
+            {"email": "nobody@example.org", "password": "wrong"},
+            headers={"X-Forwarded-For": address},
+        )
+    addresses = set(session.scalars(sa.select(LoginFailure.address)))
+    assert addresses == {"203.0.113.7", "198.51.100.9"}
