@@ -6,9 +6,10 @@ The kill lands mid-batch and mid-mail: the sink holds its reply to the RCPT TO o
 the middle of a batch in the middle of the run, so the worker has claimed its batch, sent half
 of it and opened the SMTP transaction of the next mail when SIGKILL arrives. (Not inside the
 one window the outbox documents — after the server accepted a mail, before "sent" is
-committed — where a resend is the designed outcome; see symposium/outbox.py.) The restarted
-worker runs with ``--lease-seconds 0`` to take the dead worker's claims over at once; it is the
-only worker, which is when that is safe.
+committed — where a resend is the designed outcome; see symposium/outbox.py.) The worker is
+started again once the dead worker's claims are older than the restarted one's lease, as a
+supervisor would restart it; the lease is 2 s here (not the default 10 minutes), so the run
+does not wait, and with a lease above zero the worker renews a claim only when it is old.
 
 Rates are counted at the sink, from the first to the last mail of each run of sending, so
 process start-up, the held reply and the restart do not count. Exits 1 if a mail is lost or
@@ -29,6 +30,7 @@ import signal
 import smtplib
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import _loopback as lb
@@ -36,6 +38,7 @@ import sqlalchemy as sa
 from _smtp_sink import SmtpSink
 
 SENDER = "symposium@localhost"
+RESTART_LEASE = 2  # seconds: the restarted worker's --lease-seconds
 BODY = "\n".join(
     [
         "Dear participant,",
@@ -168,7 +171,8 @@ def run_on(kind: str, args: argparse.Namespace, folder: Path) -> list[str]:
         at_kill = statuses(url)
         delivered_before = sink.received
         sink.handler.release.set()
-        second = worker(env, "--batch", str(args.batch), "--lease-seconds", "0")
+        time.sleep(RESTART_LEASE)  # the dead worker's claims run out
+        second = worker(env, "--batch", str(args.batch), "--lease-seconds", str(RESTART_LEASE))
         try:
             output, errors = second.communicate(timeout=1800)
         finally:

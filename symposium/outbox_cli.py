@@ -10,11 +10,11 @@ from collections.abc import Callable
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy.orm import sessionmaker
 
 from symposium import db
 from symposium.mailers import mailer_for
-from symposium.outbox import DeliveryReport, deliver_batch, status_counts
+from symposium.outbox import status_counts
+from symposium.outbox_delivery import DeliveryReport, deliver_batch
 
 outbox_cli = AppGroup("outbox", help="Deliver queued mail and see where the outbox stands.")
 
@@ -87,7 +87,6 @@ def send(loop: bool, interval: float, batch_size: int, lease_seconds: float, pau
     back to the queue and exits.
     """
     config = current_app.config
-    engine = db.database().engine
     stop = threading.Event()
     restore_signals = _stop_on_signals(stop)
     if loop:
@@ -95,18 +94,17 @@ def send(loop: bool, interval: float, batch_size: int, lease_seconds: float, pau
     totals = DeliveryReport()
     try:
         while not stop.is_set():
-            # One connection per batch: taken from the pool for every mail, it would cost a
-            # round trip each time (the pool's liveness ping) on top of the mail's own commit.
-            with engine.connect() as connection:
-                report = deliver_batch(
-                    sessionmaker(connection, expire_on_commit=False),
-                    lambda: mailer_for(config),
-                    batch_size=batch_size,
-                    lease=dt.timedelta(seconds=lease_seconds),
-                    max_attempts=config["MAIL_MAX_ATTEMPTS"],
-                    pause=pause_ms / 1000,
-                    stop=stop,
-                )
+            # deliver_batch holds one connection for the batch's outcomes (from the pool for
+            # every mail, each would cost a round trip more: the pool's liveness ping).
+            report = deliver_batch(
+                db.database().sessionmaker,
+                lambda: mailer_for(config),
+                batch_size=batch_size,
+                lease=dt.timedelta(seconds=lease_seconds),
+                max_attempts=config["MAIL_MAX_ATTEMPTS"],
+                pause=pause_ms / 1000,
+                stop=stop,
+            )
             totals.add(report)
             if report.claimed:
                 click.echo(f"Batch of {report.claimed}: {_summary(report)}.")

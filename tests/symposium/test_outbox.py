@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from symposium import db
 from symposium.mailers import mailer_for, message_id_for
 from symposium.models import MailStatus, OutboxMessage, utcnow
-from symposium.outbox import Attachment, deliver_batch, queue_mail, retry_delay
+from symposium.outbox import Attachment, queue_mail
+from symposium.outbox_delivery import deliver_batch, retry_delay
 from tests.conftest import post_form
 
 REPO = Path(__file__).resolve().parents[2]
