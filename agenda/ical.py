@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 
-from icalendar import Calendar, Event, Timezone, vText
+from icalendar import Calendar, Event, Timezone, vDatetime, vText
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, TimedItem
 
@@ -42,6 +42,11 @@ def _wanted(timed: TimedItem, people_keys: frozenset[str] | None) -> bool:
     return any(person.key in people_keys for person in people)
 
 
+# What the cached calendars carry in place of their name and time stamp.
+_NAME_HOLDER = "symposium-calendar-name"
+_STAMP_HOLDER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
 def agenda_calendar(
     document: AgendaDocument,
     *,
@@ -53,8 +58,39 @@ def agenda_calendar(
     """One VEVENT per item (of one day, or with one of ``people_keys``), with stable UIDs.
 
     Cancelled items stay in the file with STATUS:CANCELLED, so subscribed calendars drop them.
+    The file is built once per agenda (the document is the cache key, so any change to the
+    agenda makes a new one); each call puts its own name and time stamp into it.
     """
-    stamp = now or dt.datetime.now(dt.UTC)
+    template = _calendar_template(document, day_number, people_keys)
+    name = _content_line("X-WR-CALNAME", vText(calendar_name or document.title))
+    stamp = _content_line("DTSTAMP", vDatetime((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)))
+    return template.replace(_NAME_LINE, name, 1).replace(_STAMP_LINE, stamp)
+
+
+def _content_line(name: str, value: vText | vDatetime) -> bytes:
+    """``name:value`` as it stands in a file, folded, between its line breaks."""
+    return b"\r\n" + Calendar().content_line(name, value).to_ical() + b"\r\n"
+
+
+_NAME_LINE = _content_line("X-WR-CALNAME", vText(_NAME_HOLDER))
+_STAMP_LINE = _content_line("DTSTAMP", vDatetime(_STAMP_HOLDER))
+
+
+@lru_cache(maxsize=64)
+def _calendar_template(
+    document: AgendaDocument, day_number: int | None, people_keys: frozenset[str] | None
+) -> bytes:
+    return build_calendar(document, day_number, people_keys, _NAME_HOLDER, _STAMP_HOLDER)
+
+
+def build_calendar(
+    document: AgendaDocument,
+    day_number: int | None,
+    people_keys: frozenset[str] | None,
+    calendar_name: str,
+    stamp: dt.datetime,
+) -> bytes:
+    """The calendar file, built from scratch (``agenda_calendar`` serves it from a cache)."""
     utc_host = document.host_timezone in {"UTC", "Etc/UTC"}
     calendar = Calendar()
     calendar.add("prodid", "-//symposium//agenda//EN")
@@ -62,7 +98,7 @@ def agenda_calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     # An X- property is not known to be text, so say so (its newlines must be escaped too).
-    calendar.add("x-wr-calname", vText(calendar_name or document.title))
+    calendar.add("x-wr-calname", vText(calendar_name))
     calendar.add("x-wr-timezone", document.host_timezone)
     for day in document.days:
         if day_number is not None and day.number != day_number:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, url_for
 
 from registration import bp
 from registration.confirmations import personal_calendar, queue_confirmation, queue_promotions
@@ -42,7 +42,10 @@ def _manage_link(token: str) -> str:
 
 
 def _economies() -> list[Economy]:
-    return list(db.session().scalars(sa.select(Economy).order_by(Economy.position)))
+    """The economies in list order, read once per request (the form and the page use them)."""
+    if "economies" not in g:
+        g.economies = list(db.session().scalars(sa.select(Economy).order_by(Economy.position)))
+    return g.economies
 
 
 def _form_page(template: str, form: RegistrationForm, status: int = 200, **context: Any):

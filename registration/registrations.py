@@ -132,6 +132,7 @@ def _lock(session: Session, symposium: Symposium) -> None:
         sa.update(RegistrationSettings)
         .where(RegistrationSettings.symposium_id == symposium.id)
         .values(changes=RegistrationSettings.changes + 1)
+        .execution_options(synchronize_session=False)  # nothing in the session reads it
     )
 
 

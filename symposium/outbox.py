@@ -63,10 +63,6 @@ def queue_mail(
     attachments: Iterable[Attachment] = (),
 ) -> OutboxMessage:
     """Queue a mail in the caller's transaction; a key already queued returns that mail."""
-    find = sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    existing = session.scalar(find)
-    if existing is not None:
-        return existing
     values = {
         "idempotency_key": key,
         "recipient": recipient,
@@ -81,16 +77,22 @@ def queue_mail(
             for a in attachments
         ],
     }
-    # Another transaction may queue the same key meanwhile: then this insert waits for it and
-    # does nothing. (A savepoint would not do: on SQLite, releasing a savepoint that opened the
-    # transaction commits it, and the mail would no longer go with the caller's change.)
+    # One statement when the key is new. Another transaction may queue the same key meanwhile:
+    # then this insert waits for it and does nothing. (A savepoint would not do: on SQLite,
+    # releasing a savepoint that opened the transaction commits it, and the mail would no
+    # longer go with the caller's change.)
     insert = _insert_for(session.get_bind().dialect.name)
-    session.execute(
+    queued = session.scalar(
         insert(OutboxMessage)
         .values(**values)
         .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+        .returning(OutboxMessage)
     )
-    return session.scalars(find).one()
+    if queued is not None:
+        return queued
+    return session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).one()
 
 
 def _insert_for(dialect: str):

@@ -8,7 +8,7 @@ import datetime as dt
 import vobject
 from icalendar import Calendar
 
-from agenda.ical import agenda_calendar, webcal_url
+from agenda.ical import agenda_calendar, build_calendar, webcal_url
 from tests.agenda.sample import sample_document
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -74,6 +74,30 @@ def test_hostile_and_non_latin_text_round_trips():
     assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == title
     assert other.vevent_list[0].summary.value == title
     assert other.x_wr_calname.value == title
+
+
+def test_a_calendar_from_the_cache_is_the_one_built_from_scratch():
+    """Each agenda's file is built once; each call puts in its own name and time stamp, which
+    must give the very bytes a fresh build gives, whatever the name holds."""
+    document = sample_document()
+    names = [
+        None,
+        "Ana",
+        'Ana, María; "Pérez" \\ back\nslash <script>alert(1)</script>',
+        "陈静 — " + "a very long name that folds over more than one line " * 3,
+        "DTSTAMP:20000101T000000Z",
+    ]
+    for number, name in enumerate(names):
+        stamp = NOW + dt.timedelta(hours=number, seconds=number)
+        for day, keys in [(None, None), (2, None), (None, frozenset({"chen@example.org"}))]:
+            cached = agenda_calendar(
+                document, day_number=day, people_keys=keys, calendar_name=name, now=stamp
+            )
+            fresh = build_calendar(document, day, keys, name or document.title, stamp)
+            assert cached == fresh
+    changed = dataclasses.replace(document, platform_name="Webex")
+    assert b"LOCATION:Webex" in agenda_calendar(changed, now=NOW)
+    assert b"LOCATION:Webex" not in agenda_calendar(document, now=NOW)
 
 
 def test_utc_hosted_agenda_uses_utc_times_without_vtimezone():
