@@ -29,6 +29,7 @@ from agenda.models import SEXES
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS
 from agenda.services import MAX_DURATION, ItemInput, SpeakerInput
+from symposium.links import is_web_link
 
 
 class ItemForm(FlaskForm):
@@ -60,7 +61,7 @@ class ItemForm(FlaskForm):
 
     def validate_materials(self, field: TextAreaField) -> None:
         for line in self.material_links():
-            if not line.lower().startswith(("https://", "http://")) or " " in line:
+            if not is_web_link(line):
                 raise ValidationError(f"“{line}” is not a web address starting with https://.")
 
     def material_links(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from agenda.checks import Warning, double_bookings, long_days, missing_speakers
 from agenda.models import AgendaItem, ItemPerson, Speaker
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
+from symposium.links import is_web_link
 from symposium.models import Symposium, SymposiumDay, utcnow
 
 MAX_DURATION = 8 * 60
@@ -147,6 +148,9 @@ def _check(data: ItemInput) -> None:
         raise AgendaError("Give the item a title.")
     if not 1 <= data.duration <= MAX_DURATION:
         raise AgendaError(f"The duration must be between 1 and {MAX_DURATION} minutes.")
+    for link in data.materials:
+        if not is_web_link(link):
+            raise AgendaError(f"“{link}” is not a web address starting with https://.")
 
 
 def _set_content(session: Session, item: AgendaItem, symposium_id: int, data: ItemInput) -> None:

@@ -30,6 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from symposium.links import is_web_link
 from symposium.services import DayPlan, SymposiumSetup, setup_problems
 
 
@@ -63,7 +64,7 @@ def _percent(label: str, default: int | None = None) -> IntegerField:
 
 
 def _web_link(form: Form, field: URLField) -> None:
-    if field.data and not field.data.lower().startswith(("https://", "http://")):
+    if field.data and not is_web_link(field.data):
         raise ValidationError("Give a web address starting with https://.")
 
 

@@ -22,3 +22,14 @@ def external_url(endpoint: str, **values: Any) -> str:
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def is_web_link(text: str) -> bool:
+    """Whether ``text`` is an http(s) address with a host and no spaces: what a join link or
+    a material may be (never ``javascript:`` or ``data:``, which a page would run)."""
+    parts = urlsplit(text)
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and bool(parts.netloc)
+        and not any(character.isspace() for character in text)
+    )

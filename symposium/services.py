@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from symposium.links import is_web_link
 from symposium.models import Economy, Symposium, SymposiumDay
 
 MIN_DAYS, MAX_DAYS = 2, 3
@@ -123,6 +124,8 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
         problems["daily_max_minutes"] = "Give the longest day in minutes, between 30 and 720."
     if setup.target_attendees is not None and setup.target_attendees < 0:
         problems["target_attendees"] = "The number of attendees cannot be negative."
+    if setup.platform_url and not is_web_link(setup.platform_url):
+        problems["platform_url"] = "Give a web address starting with https://."
     return problems
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+import sqlalchemy as sa
+
 from agenda.models import AgendaItem
+from agenda.services import AgendaError, ItemInput, add_item
 from symposium.services import DayPlan
 from tests.agenda.conftest import day_items
 from tests.conftest import post_form
@@ -257,3 +261,16 @@ def test_an_item_moves_to_another_day_and_both_days_close_up(
     page = client.get(base).get_data(as_text=True)
     assert item_times(page)[1] == "09:15–10:00"  # the panel moved up into the keynote's slot
     assert item_times(page)[-1] == "11:15–11:45"  # the keynote closes day 2
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "https://a b"])
+def test_the_service_refuses_a_material_that_is_not_a_web_address(
+    session, create_symposium_record, link
+):
+    """The form refuses these; so does the service under it (the demo, commands, tests)."""
+    day = create_symposium_record().days[0]
+    material = ItemInput(kind="presentation", title="Talk", duration=30, materials=(link,))
+    with pytest.raises(AgendaError, match="is not a web address"):
+        add_item(session, day, material)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from symposium.models import Symposium, SymposiumDay
-from tests.conftest import post_form
+from symposium.services import SetupError, create_symposium
+from tests.conftest import post_form, symposium_setup
 
 
 def form_data(economies=None, **overrides):
@@ -225,3 +226,15 @@ def test_missing_symposium_is_a_404_page(client, login):
     response = client.get("/symposia/4040")
     assert response.status_code == 404
     assert "There is no such page" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "https://"]
+)
+def test_the_service_refuses_a_join_link_that_is_not_a_web_address(session, link):
+    """The form refuses these; so does the service under it (the demo, commands, tests)."""
+    with pytest.raises(SetupError) as refused:
+        create_symposium(session, symposium_setup(platform_url=link))
+    assert refused.value.problems == {"platform_url": "Give a web address starting with https://."}
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Symposium)) == 0
