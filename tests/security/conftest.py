@@ -5,102 +5,45 @@ Every test here works on one realistic symposium per database (``full_symposium`
 hostile text added through the services in every field that a page, mail, PDF, calendar or
 spreadsheet shows. It is built once per database and shared; tests that change it restore it
 (``pristine``). The helpers walk every route of the URL map and every form on the pages.
+The seed data is in ``seeding``, the row snapshots in ``database``, the form parser in
+``pages``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
-from agenda.demo import add_demo_agenda
 from agenda.feeds import feed_token
 from agenda.models import AgendaItem, Speaker
-from agenda.services import (
-    ItemInput,
-    SpeakerInput,
-    delete_speaker,
-    items_by_day,
-    save_speaker,
-    update_item,
-)
-from registration.attendance_models import AttendanceImport, AttendanceRow
-from registration.circular_services import (
-    circular_texts_defaults,
-    latest_version,
-    save_circular,
-    texts_of,
-)
-from registration.confirmations import queue_confirmation
-from registration.distribution import distribute_circular, queue_invitation_mail
+from agenda.services import SpeakerInput, delete_speaker, save_speaker
+from registration.attendance_models import AttendanceRow
+from registration.circular_services import latest_version
 from registration.erasure import erase_registration
-from registration.focal_points import (
-    FocalPointInput,
-    add_focal_point,
-    delete_focal_point,
-    revoke_links,
-)
+from registration.focal_points import delete_focal_point, revoke_links
 from registration.models import FocalPoint, Nomination, Registration
-from registration.nominations import (
-    NomineeInput,
-    decide,
-    issue_nomination_link,
-    nominate,
-    withdraw_nomination,
-)
-from registration.registrations import RegistrantInput, register
-from surveys.models import QuestionKind, SurveyInvitation
-from surveys.responses import field_name, submit_response, validate_answers
-from surveys.services import questions_of, survey_for
+from registration.nominations import decide, withdraw_nomination
+from surveys.models import SurveyInvitation
+from surveys.services import survey_for
 from symposium import db
 from symposium.accounts import create_user
-from symposium.db import Base
-from symposium.links import external_url
 from symposium.models import Economy, OutboxMessage, Symposium, User
-from symposium.services import (
-    DayPlan,
-    SymposiumSetup,
-    create_symposium,
-    setup_of,
-    update_symposium,
-)
 from tests.conftest import PASSWORD, csrf_token, make_app, migrated_app, postgres_url
-
-# --- hostile text ------------------------------------------------------------------------------
-
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
-JS_LINK = "javascript:alert(1)"
-MARKUP = f"{SCRIPT} {IMG} {JS_LINK}"
-
-
-def hostile(label: str) -> str:
-    """``label`` followed by markup that would run if a page, mail or PDF did not escape it."""
-    return f"{label} {MARKUP}"
-
-
-# Cells a spreadsheet program would take for a formula (or DDE) if written as they are.
-FORMULA_CELLS = ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1")
-
-# The services strip surrounding white space, so a leading tab or carriage return only reaches
-# the database another way (an import, a future field); the exports must not depend on that.
-UNSTRIPPED = {"organisation": "\t=1", "job_title": "\r=1"}
+from tests.security.database import database_rows, restore_rows
+from tests.security.pages import PageForm, page_forms
+from tests.security.seeding import add_formula_cells, add_hostile_texts, add_other_symposium
 
 # Hypothesis examples run per test, printed at the end of the session (see the hook below).
 HYPOTHESIS_CASES: Counter[str] = Counter()
-
-REFERENCE_TABLES = {"economy", "alembic_version"}
 
 
 @dataclass
@@ -149,13 +92,13 @@ def full_symposium(security_app: Flask) -> FullSymposium:
     assert result.exit_code == 0, result.output
     with app.test_request_context(), db.database(app).sessionmaker() as session:
         symposium = session.scalars(sa.select(Symposium)).one()
-        texts = _add_hostile_texts(session, symposium)
-        _add_formula_cells(session, symposium)
+        texts = add_hostile_texts(session, symposium)
+        add_formula_cells(session, symposium)
         session.commit()
         links = mailed_links(session)
         live, dead = _personal_links(app, session, symposium, links)
         values = _route_values(session, symposium)
-        other = _add_other_symposium(session)
+        other = add_other_symposium(session)
         other_values = _route_values(session, other)
         for role in ("organiser", "viewer"):
             create_user(session, f"security-{role}@example.org", PASSWORD, role)
@@ -192,247 +135,6 @@ def _logged_in(app: Flask, email: str, address: str) -> FlaskClient:
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
-
-
-def _add_hostile_texts(session: sa.orm.Session, symposium: Symposium) -> dict[str, str]:
-    """Hostile text in every field organisers, focal points and participants type."""
-    texts: dict[str, str] = {}
-    # Commas, semicolons and backslashes are special in iCalendar text.
-    texts["symposium title"] = hostile("Symposium; a, b\\")
-    update_symposium(
-        session, symposium, dataclasses.replace(setup_of(symposium), title=texts["symposium title"])
-    )
-    speaker = session.scalars(
-        sa.select(Speaker).where(Speaker.symposium_id == symposium.id).order_by(Speaker.id)
-    ).first()
-    texts["speaker name"] = hostile("Speaker")
-    save_speaker(
-        session,
-        symposium,
-        SpeakerInput(
-            texts["speaker name"], speaker.email, speaker.economy_id, speaker.organisation,
-            speaker.sex,
-        ),
-        speaker,
-    )  # fmt: skip
-    item = next(
-        item
-        for items in items_by_day(session, symposium).values()
-        for item in items
-        if speaker in item.people_in("speaker")
-    )
-    texts["item title"] = hostile("Item; x, y")
-    # A line that would start a new calendar property if the iCalendar writer did not escape it.
-    texts["item description"] = hostile("Description") + "\nDTSTART:19700101T000000Z"
-    update_item(
-        session,
-        item,
-        ItemInput(
-            item.kind,
-            texts["item title"],
-            item.duration_minutes,
-            texts["item description"],
-            tuple(s.id for s in item.people_in("speaker")),
-            tuple(s.id for s in item.people_in("moderator")),
-        ),
-    )
-    _add_hostile_circular(session, symposium, texts)
-    _add_hostile_people(session, symposium, texts)
-    return texts
-
-
-def _add_hostile_circular(session, symposium: Symposium, texts: dict[str, str]) -> None:
-    peru = _economy(session, "Peru")
-    texts["focal point name"] = hostile("Focal")
-    add_focal_point(
-        session,
-        symposium,
-        FocalPointInput(texts["focal point name"], "hostile.focal@example.pe", peru.id, ""),
-    )
-    sections = texts_of(latest_version(session, symposium))
-    texts["GIC objectives"] = hostile("Objectives")
-    # Links to scripts, in the ways Markdown and HTML let one write them.
-    texts["GIC link"] = (
-        f"[Read this]({JS_LINK}) and <a href='{JS_LINK}'>that</a>, [a](JaVaScRiPt:alert(1)), "
-        "<javascript:alert(1)>, [b](java\tscript:alert(1)), [c]( javascript:alert(1) ), "
-        "[d](data:text/html,<script>alert(1)</script>), [e](vbscript:msgbox(1))"
-    )
-    version = save_circular(
-        session,
-        symposium,
-        dataclasses.replace(
-            sections,
-            objectives=texts["GIC objectives"],
-            target_participants=texts["GIC link"],
-            introduction=hostile("Introduction"),
-        ),
-        change_summary=hostile("Summary"),
-    )
-    distribute_circular(
-        session,
-        symposium,
-        version,
-        lambda token: external_url("registration.nominate_page", token=token),
-    )
-
-
-def _add_hostile_people(session, symposium: Symposium, texts: dict[str, str]) -> None:
-    taipei = _economy(session, "Chinese Taipei")
-    focal_point = session.scalars(
-        sa.select(FocalPoint).where(
-            FocalPoint.symposium_id == symposium.id, FocalPoint.economy_id == taipei.id
-        )
-    ).first()
-    texts["nominee name"] = hostile("Nominee")
-    nomination = nominate(
-        session,
-        focal_point,
-        NomineeInput(
-            texts["nominee name"], hostile("Family"), "hostile.nominee@example.tw", "Female",
-            hostile("Org"), "Government", hostile("Job"), False, "Participant",
-        ),
-    )  # fmt: skip
-    invitation = decide(session, nomination, "accept", None)
-    queue_invitation_mail(
-        session,
-        symposium,
-        invitation,
-        lambda token: external_url("registration.invitation_page", token=token),
-    )
-    texts["registrant name"] = hostile("Registrant")
-    registered = register(
-        session,
-        symposium,
-        RegistrantInput(
-            texts["registrant name"], hostile("Family"), "hostile.registrant@example.pe",
-            _economy(session, "Peru").id, hostile("Org"), "Government", hostile("Job"), "Female",
-            False, "America/Lima", None, hostile("Needs"), True,
-        ),
-    )  # fmt: skip
-    queue_confirmation(
-        session, registered, lambda token: external_url("registration.manage", token=token)
-    )
-    texts["survey answer"] = hostile("Answer")
-    _answer_survey(session, symposium, texts["survey answer"])
-
-
-def _answer_survey(session, symposium: Symposium, text: str) -> None:
-    """One more response, through the same checks the form uses, with ``text`` in every text
-    question."""
-    survey = survey_for(session, symposium)
-    invitation = session.scalars(
-        sa.select(SurveyInvitation)
-        .where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.completed_at.is_(None))
-        .order_by(SurveyInvitation.id)
-    ).first()
-    raw: dict[str, list[str]] = {}
-    for question in questions_of(survey):
-        if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-            raw[field_name(question)] = [text]
-        elif question.kind in (QuestionKind.SCALE,):
-            raw[field_name(question)] = ["4"]
-        elif question.kind == QuestionKind.YES_NO:
-            raw[field_name(question)] = ["yes"]
-        elif question.options:
-            raw[field_name(question)] = [question.options[0]]
-    values, errors = validate_answers(questions_of(survey), raw)
-    assert not errors, errors
-    submit_response(session, invitation, values)
-
-
-def _add_formula_cells(session, symposium: Symposium) -> None:
-    """Registrants, a nominee, an agenda item, a speaker and a survey answer whose text cells
-    would be formulas in a spreadsheet."""
-    speakers = session.scalars(
-        sa.select(Speaker).where(Speaker.symposium_id == symposium.id).order_by(Speaker.id)
-    ).all()
-    speaker = speakers[1]
-    save_speaker(
-        session,
-        symposium,
-        SpeakerInput("@SUM(A1)", speaker.email, speaker.economy_id, "-1", speaker.sex),
-        speaker,
-    )
-    item = items_by_day(session, symposium)[symposium.days[1].id][0]
-    update_item(session, item, ItemInput(item.kind, "=1+1", item.duration_minutes, "+1"))
-    _answer_survey(session, symposium, "=1+1")
-    peru = _economy(session, "Peru")
-    for number, cell in enumerate(FORMULA_CELLS):
-        registered = register(
-            session,
-            symposium,
-            RegistrantInput(
-                cell, cell, f"formula{number}@example.pe", peru.id, cell, "Government", cell,
-                "Male", False, "America/Lima", None, cell, True,
-            ),
-        )  # fmt: skip
-        if number == 0:
-            for name, value in UNSTRIPPED.items():
-                setattr(registered.registration, name, value)
-    singapore = _economy(session, "Singapore")
-    focal_point = session.scalars(
-        sa.select(FocalPoint).where(
-            FocalPoint.symposium_id == symposium.id, FocalPoint.economy_id == singapore.id
-        )
-    ).first()
-    nominate(
-        session,
-        focal_point,
-        NomineeInput(
-            "=1+1", "@SUM(A1)", "formula@example.sg", "Male", "+1", "Government", "-1", False,
-            "Participant", "=HYPERLINK(\"http://example.org\")",
-        ),
-    )  # fmt: skip
-
-
-def _economy(session, name: str) -> Economy:
-    return session.scalars(sa.select(Economy).where(Economy.name == name)).one()
-
-
-def _add_other_symposium(session) -> Symposium:
-    """A second, smaller symposium with a row of every kind a route names by id."""
-    peru = _economy(session, "Peru")
-    other = create_symposium(
-        session,
-        SymposiumSetup(
-            "Another symposium", "SME 99 2027A", "SMEWG", "Ana", "ana@example.org",
-            "America/Lima", [DayPlan(dt.date(2027, 5, 4)), DayPlan(dt.date(2027, 5, 5))],
-            invited_economy_ids=[peru.id],
-        ),
-    )  # fmt: skip
-    add_demo_agenda(session, other)
-    save_circular(session, other, circular_texts_defaults(other))
-    focal_point = add_focal_point(
-        session, other, FocalPointInput("Other focal point", "other.focal@example.pe", peru.id, "")
-    )
-    issue_nomination_link(session, focal_point)
-    nominate(
-        session,
-        focal_point,
-        NomineeInput("Other", "Nominee", "other.nominee@example.pe", "Male", "PRODUCE",
-                     "Government", "Analyst", False, "Participant"),
-    )  # fmt: skip
-    register(
-        session,
-        other,
-        RegistrantInput("Other", "Registrant", "other.registrant@example.pe", peru.id, "PRODUCE",
-                        "Government", "Analyst", "Male", False, "America/Lima", None, "", True),
-    )  # fmt: skip
-    report = AttendanceImport(
-        symposium_id=other.id,
-        day_id=other.days[0].id,
-        source="zoom",
-        filename="participants.csv",
-        timezone="America/Lima",
-    )
-    start = dt.datetime(2027, 5, 4, 14, 0)
-    report.rows.append(
-        AttendanceRow(line=2, name="Somebody", joined_at=start, left_at=start, status="review")
-    )
-    session.add(report)
-    survey_for(session, other)
-    session.flush()
-    return other
 
 
 # --- personal links ----------------------------------------------------------------------------
@@ -603,187 +305,7 @@ def app_rules(app: Flask) -> list:
     ]
 
 
-# --- the database as a whole -----------------------------------------------------------------
-
-
-def _tables() -> list[sa.Table]:
-    return [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-
-
-def database_rows(app: Flask, *only: str) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table (or of the tables named), but the reference data, in
-    primary-key order."""
-    with db.database(app).engine.connect() as connection:
-        return {
-            table.name: [
-                dict(row._mapping)
-                for row in connection.execute(sa.select(table).order_by(*table.primary_key.columns))
-            ]
-            for table in _tables()
-            if not only or table.name in only
-        }
-
-
-def restore_rows(app: Flask, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Put every table back to ``rows`` (what ``database_rows`` returned)."""
-    tables = _tables()
-    engine = db.database(app).engine
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-        for table in tables:
-            if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
-
-
-def changed_tables(before: dict, after: dict) -> list[str]:
-    return sorted(name for name in before if before[name] != after.get(name))
-
-
 # --- forms on the pages ------------------------------------------------------------------------
-
-
-@dataclass
-class FormField:
-    name: str
-    kind: str  # input type, "select", "textarea"
-    value: str = ""
-    options: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PageForm:
-    """A form as a browser would see it: where it posts and the fields it sends."""
-
-    page: str
-    action: str
-    method: str
-    enctype: str
-    id: str = ""
-    fields: list[FormField] = field(default_factory=list)
-
-    def values(self) -> dict[str, list[str]]:
-        """What the browser would send untouched (first option, checked boxes)."""
-        sent: dict[str, list[str]] = {}
-        for f in self.fields:
-            if f.kind in ("submit", "button", "file", "reset"):
-                continue
-            if f.kind in ("checkbox", "radio"):
-                if f.value:
-                    sent[f.name] = [f.value]
-                continue
-            if f.kind == "select":
-                value = f.value or (f.options[0] if f.options else "")
-            else:
-                value = f.value
-            sent.setdefault(f.name, []).append(value)
-        return sent
-
-
-class _FormParser(HTMLParser):
-    """Collects the forms of a page with their fields, options and pre-filled values."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.page = page
-        self.forms: list[PageForm] = []
-        self._form: PageForm | None = None
-        self._select: FormField | None = None
-        self._textarea: FormField | None = None
-        self._option: dict[str, Any] | None = None
-        self._owner: PageForm | None = None  # the form of an element outside it (form="…")
-        self._elsewhere: list[tuple[str, FormField]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            action = urlsplit(urljoin(self.page, a.get("action") or self.page))
-            self._form = PageForm(
-                self.page,
-                action.path + (f"?{action.query}" if action.query else ""),
-                (a.get("method") or "get").upper(),
-                a.get("enctype", ""),
-                a.get("id", ""),
-            )
-            self.forms.append(self._form)
-        elif tag == "option" and self._select is not None:
-            self._option = {"value": a.get("value"), "selected": "selected" in a, "text": ""}
-        elif "name" not in a or (self._form is None and "form" not in a):
-            return
-        elif tag == "input":
-            self._input(a)
-        elif tag == "select":
-            self._select = self._add(a, FormField(a["name"], "select"))
-        elif tag == "textarea":
-            self._textarea = self._add(a, FormField(a["name"], "textarea"))
-        elif tag == "button":
-            self._add(a, FormField(a["name"], "submit", a.get("value", "")))
-
-    def _add(self, a: dict[str, str], new: FormField) -> FormField:
-        if "form" in a:
-            self._elsewhere.append((a["form"], new))
-        else:
-            assert self._form is not None
-            self._form.fields.append(new)
-        return new
-
-    def _input(self, a: dict[str, str]) -> None:
-        kind = a.get("type", "text").lower()
-        if kind not in ("checkbox", "radio"):
-            self._add(a, FormField(a["name"], kind, a.get("value", "")))
-            return
-        value = a.get("value", "on")
-        siblings = (
-            [f for o, f in self._elsewhere if o == a.get("form")]
-            if "form" in a
-            else (self._form.fields if self._form else [])
-        )
-        same = next((f for f in siblings if f.name == a["name"]), None)
-        if same is None:
-            same = self._add(a, FormField(a["name"], kind))
-        same.options.append(value)
-        if "checked" in a:
-            same.value = value
-
-    def close(self) -> None:
-        super().close()
-        by_id = {form.id: form for form in self.forms if form.id}
-        for owner, element in self._elsewhere:
-            if owner in by_id:
-                by_id[owner].fields.append(element)
-
-    def handle_data(self, data: str) -> None:
-        if self._option is not None:
-            self._option["text"] += data
-        elif self._textarea is not None:
-            self._textarea.value += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "option" and self._option is not None and self._select is not None:
-            option = self._option
-            value = option["text"].strip() if option["value"] is None else option["value"]
-            self._select.options.append(value)
-            if option["selected"]:
-                self._select.value = value
-            self._option = None
-        elif tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
-def page_forms(page: str, html: str) -> list[PageForm]:
-    """Every form on an HTML page."""
-    parser = _FormParser(page)
-    parser.feed(html)
-    parser.close()
-    return parser.forms
 
 
 def organiser_pages(full: FullSymposium) -> list[tuple[str, str]]:
@@ -843,27 +365,3 @@ def all_pages(full_symposium: FullSymposium) -> dict[str, Any]:
 def crawled_forms(full_symposium: FullSymposium) -> dict[str, list[PageForm]]:
     """Every POST form on the shared symposium's pages, by the endpoint it posts to."""
     return crawl_forms(full_symposium)
-
-
-def with_token(data: dict[str, Any], token: str | None) -> dict[str, Any]:
-    """``data`` with every CSRF field (prefixed forms have their own) set to ``token``, or
-    removed when ``token`` is None."""
-    names = [name for name in data if name.endswith("csrf_token")] or ["csrf_token"]
-    sent = {name: value for name, value in data.items() if not name.endswith("csrf_token")}
-    if token is not None:
-        sent.update(dict.fromkeys(names, token))
-    return sent
-
-
-def filled_in(forms: list[PageForm] | None, text: str) -> dict[str, list[str]]:
-    """What a browser would send from the first of ``forms``, every text box set to ``text``
-    (so a request that got through would visibly change something); generic values when no
-    page shows the form."""
-    if not forms:
-        return {"title": [text], "preset": ["two-day-apec"], "direction": ["up"]}
-    kinds = {f.name: f.kind for f in forms[0].fields}
-    sent = forms[0].values()
-    for name in sent:
-        if kinds.get(name) in ("text", "textarea") and name != "csrf_token":
-            sent[name] = [text]
-    return sent

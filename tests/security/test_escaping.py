@@ -18,16 +18,10 @@ from pypdf import PdfReader
 from symposium.mailers import build_email
 from symposium.models import OutboxMessage
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    JS_LINK,
-    MARKUP,
-    SCRIPT,
-    TOKEN_KINDS,
-    FullSymposium,
-    database_rows,
-    hostile,
-    with_token,
-)
+from tests.security.conftest import TOKEN_KINDS, FullSymposium
+from tests.security.database import database_rows
+from tests.security.pages import with_token
+from tests.security.seeding import JS_LINK, MARKUP, SCRIPT, hostile
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}

@@ -24,14 +24,9 @@ from registration.models import Registration
 from surveys.models import SurveyInvitation
 from symposium.spreadsheet import FORMULA_STARTS
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    FORMULA_CELLS,
-    UNSTRIPPED,
-    FullSymposium,
-    app_rules,
-    database_rows,
-    route_url,
-)
+from tests.security.conftest import FullSymposium, app_rules, route_url
+from tests.security.database import database_rows
+from tests.security.seeding import FORMULA_CELLS, UNSTRIPPED
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".zip")

@@ -32,18 +32,10 @@ from surveys.services import personal_token, survey_for
 from symposium.mailers import build_email
 from symposium.models import OutboxMessage, Symposium
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    HYPOTHESIS_CASES,
-    MARKUP,
-    FormField,
-    FullSymposium,
-    PageForm,
-    app_rules,
-    database_rows,
-    page_forms,
-    route_url,
-    with_token,
-)
+from tests.security.conftest import HYPOTHESIS_CASES, FullSymposium, app_rules, route_url
+from tests.security.database import database_rows
+from tests.security.pages import FormField, PageForm, page_forms, with_token
+from tests.security.seeding import MARKUP
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
 
 SAMPLE_REPORTS = Path(__file__).parent.parent / "registration" / "reports"

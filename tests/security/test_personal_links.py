@@ -21,15 +21,8 @@ from agenda.feeds import feed_token
 from registration.models import Nomination, Registration
 from symposium.models import Economy, Symposium
 from tests.conftest import csrf_token
-from tests.security.conftest import (
-    TOKEN_KINDS,
-    FullSymposium,
-    app_rules,
-    changed_tables,
-    database_rows,
-    mailed_links,
-    route_url,
-)
+from tests.security.conftest import TOKEN_KINDS, FullSymposium, app_rules, mailed_links, route_url
+from tests.security.database import changed_tables, database_rows
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -22,17 +22,9 @@ from surveys.models import Question
 from symposium import db
 from symposium.models import Symposium, SymposiumDay
 from tests.conftest import CSRF_META, PASSWORD, csrf_token, make_app
-from tests.security.conftest import (
-    TOKEN_KINDS,
-    FullSymposium,
-    app_rules,
-    changed_tables,
-    database_rows,
-    filled_in,
-    page_forms,
-    route_url,
-    with_token,
-)
+from tests.security.conftest import TOKEN_KINDS, FullSymposium, app_rules, route_url
+from tests.security.database import changed_tables, database_rows
+from tests.security.pages import filled_in, page_forms, with_token
 from tests.symposium import test_access
 from tests.symposium.test_access import CHANGING, PUBLIC_ENDPOINTS
 
