@@ -306,11 +306,11 @@ def join_people(people: tuple[PersonRef, ...]) -> str:
 def planner(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     document = agenda_document(db.session(), symposium, with_platform_link=False)
-    window = Window(
-        parse_time(request.args.get("window_start"), Window().start),
-        parse_time(request.args.get("window_end"), Window().end),
-    )
-    if window.start >= window.end:
+    start = parse_time(request.args.get("window_start"), Window().start)
+    end = parse_time(request.args.get("window_end"), Window().end)
+    if start < end:
+        window = Window(start, end)
+    else:
         flash("The working window must end after it starts; showing 07:00–22:00.", "warning")
         window = Window()
     days, groups = planner_days(symposium, document), invited_groups(symposium)

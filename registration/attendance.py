@@ -241,29 +241,33 @@ def import_attendance_report(
 # --- reviewing --------------------------------------------------------------------------------
 
 
-def _same_person(session: Session, row: AttendanceRow) -> list[AttendanceRow]:
-    """``row`` and the other rows of its import, still to review, of the same name and address
-    (a person who rejoined): a decision about one is a decision about all."""
+def _same_person(
+    session: Session, row: AttendanceRow, statuses: tuple[str, ...] = TO_REVIEW
+) -> list[AttendanceRow]:
+    """``row`` and the other rows of its import in ``statuses`` (still to review by default) of
+    the same name and address (a person who rejoined): a decision about one is about all."""
     key = normalise_name(row.name)
     siblings = session.scalars(
         sa.select(AttendanceRow).where(
             AttendanceRow.import_id == row.import_id,
             AttendanceRow.email == row.email,
-            AttendanceRow.status.in_(TO_REVIEW),
+            AttendanceRow.status.in_(statuses),
             AttendanceRow.id != row.id,
         )
     )
     return [row, *(r for r in siblings if normalise_name(r.name) == key)]
 
 
-def review_rows(session: Session, symposium: Symposium) -> list[ReviewItem]:
-    """The people of the symposium's reports that match no registration, or several, one item
-    per person and day, by day and line."""
+def review_rows(
+    session: Session, symposium: Symposium, statuses: tuple[str, ...] = TO_REVIEW
+) -> list[ReviewItem]:
+    """The people of the symposium's reports that match no registration, or several (or, with
+    ``statuses``, those in other statuses), one item per person and day, by day and line."""
     rows = session.scalars(
         sa.select(AttendanceRow)
         .join(AttendanceImport)
         .join(SymposiumDay, SymposiumDay.id == AttendanceImport.day_id)
-        .where(AttendanceImport.symposium_id == symposium.id, AttendanceRow.status.in_(TO_REVIEW))
+        .where(AttendanceImport.symposium_id == symposium.id, AttendanceRow.status.in_(statuses))
         .options(selectinload(AttendanceRow.report))
         .order_by(SymposiumDay.number, AttendanceRow.line)
     ).all()
@@ -310,6 +314,25 @@ def ignore_row(session: Session, row: AttendanceRow) -> int:
     return len(rows)
 
 
+def review_again(session: Session, row: AttendanceRow) -> int:
+    """Undo "ignore": ``row`` (and the same person's other ignored rows that day) is matched
+    again as an import would match it — credited if it now matches a registrant for certain,
+    otherwise back on the review screen. Returns how many rows came back."""
+    if row.status != MatchStatus.IGNORED:
+        raise AttendanceError("Only an ignored row can be reviewed again.")
+    rows = _same_person(session, row, (MatchStatus.IGNORED.value,))
+    people = [
+        Person(r.id, r.given_name, r.family_name, r.email)
+        for r in session.scalars(eligible_query(row.report.symposium_id))
+    ]
+    for each, match in zip(rows, match_rows(rows, people), strict=True):
+        each.status = match.status
+        each.registration_id = match.person_id
+        each.candidates = list(match.candidates)
+    recompute_day(session, _day_of(session, row))
+    return len(rows)
+
+
 # --- manual check-in --------------------------------------------------------------------------
 
 
@@ -342,3 +365,11 @@ def check_in(
     session.flush()
     recompute_day(session, day)
     return check
+
+
+def remove_check(session: Session, check: ManualCheck) -> None:
+    """Take back a manual check-in recorded by mistake; the day's attendance follows."""
+    day = session.get_one(SymposiumDay, check.day_id)
+    session.delete(check)
+    session.flush()
+    recompute_day(session, day)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField, TimeField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from registration.attendance_reports import SOURCES
 from registration.models import Registration
+from symposium import MAX_ROW_ID
 from symposium.models import Symposium
 from symposium.services import known_timezones
 
@@ -49,10 +50,15 @@ class AttendanceImportForm(FlaskForm):
 
 
 class ReviewDecisionForm(FlaskForm):
-    """One decision on the review screen: credit a registration, or ignore the row."""
+    """One decision on the review screen: credit a registration, ignore the row, or bring an
+    ignored row back to review."""
 
-    action = StringField(validators=[AnyOf(("assign", "ignore"), message="Choose an action.")])
-    registration_id = IntegerField(validators=[Optional()])
+    action = StringField(
+        validators=[AnyOf(("assign", "ignore", "review-again"), message="Choose an action.")]
+    )
+    registration_id = IntegerField(
+        validators=[Optional(), NumberRange(1, MAX_ROW_ID, "Choose a registrant.")]
+    )
 
 
 class ManualCheckForm(FlaskForm):

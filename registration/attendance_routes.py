@@ -21,6 +21,8 @@ from registration.attendance import (
     eligible_registrations,
     ignore_row,
     import_attendance_report,
+    remove_check,
+    review_again,
     review_rows,
 )
 from registration.attendance_figures import attendance_by_person, attendance_summary, manual_checks
@@ -29,7 +31,7 @@ from registration.attendance_forms import (
     ManualCheckForm,
     ReviewDecisionForm,
 )
-from registration.attendance_models import AttendanceImport, AttendanceRow
+from registration.attendance_models import AttendanceImport, AttendanceRow, ManualCheck, MatchStatus
 from registration.attendance_reports import (
     MAX_REPORT_BYTES,
     AttendanceReportError,
@@ -75,6 +77,7 @@ def attendance(symposium_id: int) -> Any:
         people=attendance_by_person(session, symposium),
         checks=[
             {
+                "id": check.id,
                 "registration": registration,
                 "day": day,
                 "checked_in": _clock(check.checked_in_at, symposium),
@@ -147,6 +150,7 @@ def attendance_review(symposium_id: int) -> Any:
         "registration/attendance_review.html",
         symposium=symposium,
         items=review_rows(session, symposium),
+        ignored=review_rows(session, symposium, (MatchStatus.IGNORED.value,)),
         registrations=eligible_registrations(session, symposium),
         form=ReviewDecisionForm(),
     )
@@ -166,6 +170,16 @@ def attendance_review_row(symposium_id: int, row_id: int) -> Any:
     if form.action.data == "ignore":
         ignore_row(session, row)
         return _done(symposium, f"Ignored {name}.", "registration.attendance_review")
+    if form.action.data == "review-again":
+        try:
+            review_again(session, row)
+        except AttendanceError as error:
+            session.rollback()
+            flash(str(error), "danger")
+            return redirect(back)
+        outcome = "credited to a registrant" if row.status == MatchStatus.MATCHED else "to review"
+        message = f"{name} is no longer ignored: {outcome}."
+        return _done(symposium, message, "registration.attendance_review")
     registration = session.get(Registration, form.registration_id.data or 0)
     if registration is None:
         flash(f"Choose the registrant {name} is.", "danger")
@@ -204,6 +218,20 @@ def attendance_check_in(symposium_id: int) -> Any:
     return render_template(
         "registration/attendance_check_in.html", symposium=symposium, form=form
     ), status
+
+
+@bp.route(f"{BASE}/check-in/<int:check_id>/remove", methods=["POST"])
+def attendance_remove_check(symposium_id: int, check_id: int) -> Any:
+    symposium = symposium_or_404(symposium_id)
+    session = db.session()
+    check = session.get(ManualCheck, check_id)
+    day = session.get(SymposiumDay, check.day_id) if check is not None else None
+    if day is None or day.symposium_id != symposium.id:
+        abort(404)
+    registration = session.get_one(Registration, check.registration_id)
+    remove_check(session, check)
+    message = f"Removed the check-in of {registration.full_name} on day {day.number}."
+    return _done(symposium, message)
 
 
 def _clock(moment: dt.datetime | None, symposium: Symposium) -> str:

@@ -25,6 +25,7 @@ from wtforms.validators import (
 
 from registration.models import INTENDED_ROLES, ORGANISATION_TYPES
 from registration.nominations import DECISIONS, MAX_QUOTA, NomineeInput
+from symposium.forms import row_ids
 from symposium.models import SEXES
 
 
@@ -105,7 +106,10 @@ class BulkDecisionForm(FlaskForm):
         validators=[AnyOf(list(DECISIONS))],
     )
     nomination_ids = SelectMultipleField(
-        "Nominations", coerce=int, validate_choice=False, validators=[DataRequired("Tick one.")]
+        "Nominations",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired("Tick one."), row_ids],
     )
 
 

@@ -9,6 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from registration.models import RegistrationStatus
 from registration.participants import APPROVE, ROLES, STATUS_ACTIONS, ParticipantFilter
+from symposium.forms import row_ids
 from symposium.models import SEXES
 
 ANY = ("", "All")
@@ -64,7 +65,10 @@ class RoleForm(FlaskForm):
 class BulkForm(FlaskForm):
     action = SelectField("With the selected", choices=BULK_ACTIONS)
     registration_ids = SelectMultipleField(
-        "Registrations", coerce=int, validate_choice=False, validators=[DataRequired("Tick one.")]
+        "Registrations",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired("Tick one."), row_ids],
     )
     back = HiddenField()
 

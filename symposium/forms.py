@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -30,6 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from symposium import MAX_ROW_ID
 from symposium.links import is_web_link
 from symposium.services import DayPlan, SymposiumSetup, setup_problems
 
@@ -61,6 +63,12 @@ def _percent(label: str, default: int | None = None) -> IntegerField:
         ],
         render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
     )
+
+
+def row_ids(form: Form, field: Field) -> None:
+    """Ids ticked in a list must be ids a table can hold (a forged one is no row anyway)."""
+    if any(not 1 <= number <= MAX_ROW_ID for number in field.data or ()):
+        raise ValidationError("Choose from the list.")
 
 
 def _web_link(form: Form, field: URLField) -> None:

@@ -147,9 +147,13 @@ class MessagePage:
 def message_page(
     session: Session, status: str | None = None, page: int = 1, per_page: int = PAGE_SIZE
 ) -> MessagePage:
-    """The mails on ``page`` (from 1), newest first, only those in ``status`` if given."""
+    """The mails on ``page`` (from 1), newest first, only those in ``status`` if given; none
+    for a page before the first or after the last."""
     condition = sa.true() if status is None else OutboxMessage.status == status
     total = session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(condition))
+    pages = max(math.ceil((total or 0) / per_page), 1)
+    if not 1 <= page <= pages:  # PostgreSQL refuses a negative or a 64-bit-overflowing offset
+        return MessagePage([], page, pages, total or 0)
     messages = session.scalars(
         sa.select(OutboxMessage)
         .where(condition)
@@ -157,5 +161,4 @@ def message_page(
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    pages = max(math.ceil((total or 0) / per_page), 1)
     return MessagePage(list(messages), page, pages, total or 0)

@@ -144,6 +144,23 @@ def test_planner_suggests_a_start_and_the_organiser_applies_it(
     )
 
 
+def test_planner_window_from_the_address_and_an_empty_one_refused(
+    client, login, session, create_symposium_record, economies
+):
+    invited = [economies[name].id for name in ("Peru", "Viet Nam")]
+    symposium = demo_agenda(session, create_symposium_record, invited_economy_ids=invited)
+    login()
+    base = f"/symposia/{symposium.id}/agenda/planner"
+    page = client.get(base, query_string={"window_start": "06:30", "window_end": "23:00"})
+    assert page.status_code == 200
+    assert 'value="06:30"' in page.get_data(as_text=True)
+    empty = client.get(base, query_string={"window_start": "10:00", "window_end": "10:00"})
+    assert empty.status_code == 200
+    text = empty.get_data(as_text=True)
+    assert "The working window must end after it starts; showing 07:00–22:00." in text
+    assert 'value="07:00"' in text
+
+
 def test_team_feed_has_every_session_with_the_join_link(
     client, login, session, create_symposium_record
 ):

@@ -191,6 +191,47 @@ def test_ignoring_the_host_account_takes_it_off_the_review_screen(
     assert row_of(session, "Jorge Q.").status == "unmatched"
 
 
+def test_an_ignored_person_can_be_reviewed_again(
+    client, login, session, symposium, people, create_registration
+):
+    login()
+    upload(client, symposium)
+    review_url = f"/symposia/{symposium.id}/attendance/review"
+    jorge = row_of(session, "Jorge Q.")
+    decide(client, symposium, jorge.id, "ignore")
+    review = client.get(review_url).get_data(as_text=True)
+    ignored = re.search(r'id="ignored"(.*?)</table>', review, re.S).group(1)
+    assert "Jorge Q." in ignored and "lines 12, 13" in ignored and "Review again" in ignored
+    assert f'id="row-{jorge.id}"' not in review
+
+    response = decide(client, symposium, jorge.id, "review-again")
+    assert response.status_code == 302
+    page = client.get(review_url).get_data(as_text=True)
+    assert "Jorge Q. is no longer ignored: to review." in page
+    assert f'id="row-{jorge.id}"' in page and 'id="ignored"' not in page
+    session.expire_all()
+    rows = session.scalars(sa.select(AttendanceRow).where(AttendanceRow.name == "Jorge Q.")).all()
+    assert [(r.status, r.candidates) for r in rows] == [("unmatched", [people["jorge"].id])] * 2
+    assert presence(session, people["jorge"]) is None
+
+    # Ignored, then the host registers after all: reviewed again, the rows are hers at once.
+    host = row_of(session, "APEC Symposium Host")
+    decide(client, symposium, host.id, "ignore")
+    organiser = create_registration(
+        symposium, given_name="Rosa", family_name="Host", email="organiser@example.org"
+    )
+    decide(client, symposium, host.id, "review-again")
+    assert row_of(session, "APEC Symposium Host").status == "matched"
+    assert presence(session, organiser) == (195, False, True)  # 08:50:03 to 12:05:41
+    # A row that is not ignored is left as it is.
+    before = snapshot(session)
+    decide(client, symposium, host.id, "review-again")
+    assert "Only an ignored row can be reviewed again." in client.get(review_url).get_data(
+        as_text=True
+    )
+    assert snapshot(session) == before
+
+
 def test_importing_again_replaces_the_day_and_keeps_review_decisions(
     client, login, session, symposium, people
 ):
@@ -282,6 +323,36 @@ def test_manual_check_in_counts_and_is_listed_apart(client, login, session, symp
     assert "María García" in checks and "09:05" in checks and "by telephone" in checks
 
 
+def test_a_manual_check_in_recorded_by_mistake_is_removed(
+    client, login, session, symposium, people, create_symposium_record
+):
+    login()
+    check_in(client, symposium, people["maria_cl"], "09:05", note="by telephone")
+    check_in(client, symposium, people["ana"], "09:00", "09:30")
+    assert presence(session, people["maria_cl"]) == (0, True, True)
+    mistake = session.scalar(
+        sa.select(ManualCheck.id).where(ManualCheck.registration_id == people["maria_cl"].id)
+    )
+    base = f"/symposia/{symposium.id}/attendance"
+    other = create_symposium_record(title="Another symposium")
+    assert (
+        post_form(
+            client, f"/symposia/{other.id}/attendance/check-in/{mistake}/remove", {}
+        ).status_code
+        == 404
+    )
+
+    response = post_form(client, f"{base}/check-in/{mistake}/remove", {})
+    assert response.status_code == 302
+    overview = client.get(base).get_data(as_text=True)
+    assert "Removed the check-in of María García on day 1." in overview
+    checks = re.search(r'id="manual-checks">(.*?)</table>', overview, re.S).group(1)
+    assert "María García" not in checks and "Ana Pérez" in checks
+    assert presence(session, people["maria_cl"]) is None  # no longer present that day
+    assert presence(session, people["ana"]) == (30, False, True)
+    assert post_form(client, f"{base}/check-in/{mistake}/remove", {}).status_code == 404
+
+
 def test_manual_time_and_report_overlapping_count_once(client, login, session, symposium, people):
     login()
     upload(client, symposium)  # Kenji: 09:00–09:20
@@ -315,4 +386,5 @@ def test_viewer_reads_attendance_but_changes_nothing(client, login, session, sym
     assert decide(client, symposium, row.id, "assign", people["jorge"].id).status_code == 403
     assert decide(client, symposium, row.id, "ignore").status_code == 403
     assert check_in(client, symposium, people["ana"], "09:00").status_code == 403
+    assert decide(client, symposium, row.id, "review-again").status_code == 403
     assert snapshot(session) == before

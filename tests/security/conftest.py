@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from agenda.feeds import feed_token
 from agenda.models import AgendaItem, Speaker
 from agenda.services import SpeakerInput, delete_speaker, save_speaker
-from registration.attendance_models import AttendanceRow
+from registration.attendance_models import AttendanceRow, ManualCheck
 from registration.circular_services import latest_version
 from registration.erasure import erase_registration
 from registration.focal_points import delete_focal_point, revoke_links
@@ -36,7 +36,7 @@ from surveys.models import SurveyInvitation
 from surveys.services import survey_for
 from symposium import db
 from symposium.accounts import create_user
-from symposium.models import Economy, OutboxMessage, Symposium, User
+from symposium.models import Economy, OutboxMessage, Symposium, SymposiumDay, User
 from tests.conftest import PASSWORD, csrf_token, make_app, migrated_app, postgres_url
 from tests.security.database import database_rows, restore_rows
 from tests.security.pages import PageForm, page_forms
@@ -282,6 +282,12 @@ def _route_values(session, symposium: Symposium) -> dict[str, Any]:
         or first(sa.select(AttendanceRow.id).order_by(AttendanceRow.id)),
         "question_id": survey.sections[0].questions[0].id,
         "section_id": survey.sections[0].id,
+        "check_id": first(
+            sa.select(ManualCheck.id)
+            .join(SymposiumDay, SymposiumDay.id == ManualCheck.day_id)
+            .where(SymposiumDay.symposium_id == sid)
+            .order_by(ManualCheck.id)
+        ),
     }
 
 

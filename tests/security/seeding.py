@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from agenda.demo import add_demo_agenda
 from agenda.models import Speaker
 from agenda.services import ItemInput, SpeakerInput, items_by_day, save_speaker, update_item
+from registration.attendance import check_in
 from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.circular_services import (
     circular_texts_defaults,
@@ -20,7 +21,7 @@ from registration.circular_services import (
 from registration.confirmations import queue_confirmation
 from registration.distribution import distribute_circular, queue_invitation_mail
 from registration.focal_points import FocalPointInput, add_focal_point
-from registration.models import FocalPoint
+from registration.models import FocalPoint, Registration
 from registration.nominations import NomineeInput, decide, issue_nomination_link, nominate
 from registration.registrations import RegistrantInput, register
 from surveys.models import QuestionKind, SurveyInvitation
@@ -175,8 +176,16 @@ def _add_hostile_people(session, symposium: Symposium, texts: dict[str, str]) ->
     queue_confirmation(
         session, registered, lambda token: external_url("registration.manage", token=token)
     )
+    _check_in(session, symposium, registered.registration, hostile("Note"))
     texts["survey answer"] = hostile("Answer")
     _answer_survey(session, symposium, texts["survey answer"])
+
+
+def _check_in(session, symposium: Symposium, registration: Registration, note: str) -> None:
+    """A manual check-in on day 1 at 09:30 host time (its page shows a form to remove it)."""
+    day = symposium.days[0]
+    arrived = dt.datetime.combine(day.date, dt.time(9, 30), tzinfo=symposium.zone)
+    check_in(session, registration, day, arrived, None, None, note)
 
 
 def _answer_survey(session, symposium: Symposium, text: str) -> None:
@@ -275,12 +284,13 @@ def add_other_symposium(session) -> Symposium:
         NomineeInput("Other", "Nominee", "other.nominee@example.pe", "Male", "PRODUCE",
                      "Government", "Analyst", False, "Participant"),
     )  # fmt: skip
-    register(
+    registered = register(
         session,
         other,
         RegistrantInput("Other", "Registrant", "other.registrant@example.pe", peru.id, "PRODUCE",
                         "Government", "Analyst", "Male", False, "America/Lima", None, "", True),
     )  # fmt: skip
+    _check_in(session, other, registered.registration, "by telephone")
     report = AttendanceImport(
         symposium_id=other.id,
         day_id=other.days[0].id,

@@ -302,6 +302,25 @@ def test_every_form_with_sharp_values_in_each_kind_of_field_never_fails(pristine
     assert_mails_build(full)
 
 
+def test_an_id_too_large_for_the_database_in_a_valid_form_never_fails(pristine, crawled_forms):
+    """Each field that names a row, alone set one past PostgreSQL's INTEGER while the rest of
+    the form is sensible, so the id reaches the query (a form left invalid stops before)."""
+    full = pristine
+    anonymous = full.app.test_client()
+    sent = 0
+    for form in every_form(full, crawled_forms):
+        endpoint = _endpoint(full, form)
+        client = anonymous if endpoint in PUBLIC_ENDPOINTS else full.organiser
+        for field in form.fields:
+            if not (field.name.endswith(("_id", "_ids")) and field.kind in (*CHOICES, "number")):
+                continue
+            data = plausible(form, sent) | {field.name: ["2147483648"]}
+            response = client.post(form.action, data=with_token(data, csrf_token(client)))
+            assert response.status_code < 500, (endpoint, field.name)
+            sent += 1
+    assert sent >= 10
+
+
 def unanswered_survey_links(full: FullSymposium) -> list[str]:
     """The personal survey link of everyone who has not answered yet."""
     with full.session() as session:
@@ -380,7 +399,7 @@ def test_every_page_with_odd_values_in_every_known_parameter_never_fails(full_sy
     pages = [r for r in app_rules(full.app) if "GET" in r.methods]
     for rule in pages:
         client = anonymous if rule.endpoint in PUBLIC_ENDPOINTS else full.organiser
-        for value in ("²", "9" * 20, MARKUP):
+        for value in ("²", "9" * 20, "-1", str(2**31), MARKUP):
             query = dict.fromkeys(QUERY_NAMES, value)
             response = client.get(route_url(full, rule), query_string=query)
             assert response.status_code < 500, (rule.endpoint, value)

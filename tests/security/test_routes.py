@@ -39,6 +39,7 @@ ROW_ARGUMENTS = (
     "row_id",
     "question_id",
     "section_id",
+    "check_id",
 )
 
 

@@ -14,7 +14,7 @@ from flask import url_for
 
 from agenda.demo import add_demo_agenda
 from agenda.models import AgendaItem, Speaker
-from registration.attendance_models import AttendanceImport, AttendanceRow
+from registration.attendance_models import AttendanceImport, AttendanceRow, ManualCheck
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.models import CircularVersion, FocalPoint, Nomination, Registration
 from registration.nominations import NomineeInput, issue_nomination_link, nominate
@@ -73,13 +73,13 @@ def filled_symposium(session, create_symposium_record, economies):
         NomineeInput("Rosa", "Mamani", "rosa@example.pe", "Female", "PRODUCE", "Government",
                      "Analyst", False, "Participant"),
     )  # fmt: skip
-    session.add(
-        Registration(
-            symposium_id=symposium.id, given_name="Rosa", family_name="Mamani",
-            email="rosa@example.pe", economy_id=peru.id, sex="Female", status="confirmed",
-            timezone="America/Lima", privacy_notice_version=1,
-        )
+    rosa = Registration(
+        symposium_id=symposium.id, given_name="Rosa", family_name="Mamani",
+        email="rosa@example.pe", economy_id=peru.id, sex="Female", status="confirmed",
+        timezone="America/Lima", privacy_notice_version=1,
     )  # fmt: skip
+    session.add(rosa)
+    session.flush()
     report = AttendanceImport(
         symposium_id=symposium.id,
         day_id=symposium.days[0].id,
@@ -92,6 +92,9 @@ def filled_symposium(session, create_symposium_record, economies):
         AttendanceRow(line=5, name="iPhone", joined_at=start, left_at=start, status="unmatched")
     )
     session.add(report)
+    session.add(
+        ManualCheck(registration_id=rosa.id, day_id=symposium.days[0].id, checked_in_at=start)
+    )
     survey_for(session, symposium)
     mail = queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
     mail.status, mail.attempts, mail.last_error = "failed", 5, "550 Mailbox unavailable"
@@ -112,6 +115,7 @@ def _routes(app, session, symposium):
         "message_id": session.scalars(sa.select(OutboxMessage.id)).first(),
         "registration_id": session.scalars(sa.select(Registration.id)).first(),
         "row_id": session.scalars(sa.select(AttendanceRow.id)).first(),
+        "check_id": session.scalars(sa.select(ManualCheck.id)).first(),
         "question_id": session.scalars(sa.select(Question.id)).first(),
         "section_id": session.scalars(sa.select(SurveySection.id)).first(),
     }
