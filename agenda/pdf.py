@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, in_zone
 from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_layout import a4_pdf
 
 
 def _span(start: dt.datetime, end: dt.datetime, zone: str, host_date: dt.date) -> str:
@@ -97,25 +96,9 @@ def agenda_pdf(
         )
         story += [table, Spacer(1, 5 * mm)]
 
-    def footer(canvas, pdf) -> None:
-        canvas.saveState()
-        canvas.setFont(regular, 8)
-        canvas.drawString(
-            18 * mm, 10 * mm, f"{document.project_number} · agenda of {made:%-d %B %Y}"
-        )
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {pdf.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+    return a4_pdf(
+        story,
         title=f"Agenda — {document.title}",
         author="symposium",
+        footer=f"{document.project_number} · agenda of {made:%-d %B %Y}",
     )
-    pdf.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -11,12 +10,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -25,8 +22,8 @@ from reportlab.platypus import (
 from registration.circular import CircularDocument, change_line
 from symposium.markdown import markdown_blocks
 from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_layout import MARGIN, a4_pdf
 
-MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
 GRID = TableStyle(
     [
@@ -271,33 +268,6 @@ def _story(document: CircularDocument, styles: _Styles) -> list[Flowable]:
     return story
 
 
-def _numbered_canvas(footer: str, font: str) -> type[Canvas]:
-    """A canvas that writes "Page n of m" once it knows m (after the last page)."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
-
-        def showPage(self) -> None:  # reportlab calls it at the end of each page
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont(font, 8)
-                self.setFillColor(colors.grey)
-                self.drawString(MARGIN, 10 * mm, footer)
-                self.drawRightString(
-                    A4[0] - MARGIN, 10 * mm, f"Page {self._pageNumber} of {len(self._pages)}"
-                )
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
-
-
 def circular_pdf(document: CircularDocument) -> bytes:
     """The circular as A4 PDF bytes: title block, sections, time tables, agenda, page numbers."""
     styles = _styles()
@@ -305,16 +275,9 @@ def circular_pdf(document: CircularDocument) -> bytes:
     footer = f"GIC · {facts.project_number} · version {document.version}"
     if document.is_revision:
         footer += " (Revised)"
-    buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+    return a4_pdf(
+        _story(document, styles),
         title=f"General Information Circular — {facts.title}",
         author=facts.po_name,
+        footer=footer,
     )
-    pdf.build(_story(document, styles), canvasmaker=_numbered_canvas(footer, pdf_fonts().regular))
-    return buffer.getvalue()

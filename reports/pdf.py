@@ -8,7 +8,6 @@ Korean) fall back, run by run, to a CJK TrueType font when the machine has one
 
 from __future__ import annotations
 
-import io
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -24,7 +23,6 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -41,8 +39,8 @@ from reports.figures import (
 )
 from symposium.models import SEXES
 from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_layout import MARGIN, a4_pdf
 
-MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
 CJK_FONT = "ReportCJK"
 CJK_CANDIDATES = (
@@ -365,27 +363,9 @@ def completion_pdf(figures: CompletionFigures) -> bytes:
         parts = section(figures, charts, styles)
         story += [KeepTogether(parts[:3]), *parts[3:]]
     story += _definitions(figures, styles)
-    footer = f"Completion report · {header.project_number}"
-    font = pdf_fonts().regular
-
-    def on_page(canvas, document) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(MARGIN, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {document.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+    return a4_pdf(
+        story,
         title=f"Completion report — {header.title}",
         author=header.po_name,
+        footer=f"Completion report · {header.project_number}",
     )
-    pdf.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
