@@ -9,6 +9,7 @@ import re
 import vobject
 
 from agenda.demo import add_demo_agenda
+from agenda.services import agenda_document, items_by_day, person_ref, set_cancelled
 from tests.conftest import post_form
 
 
@@ -177,3 +178,30 @@ def test_team_feed_has_every_session_with_the_join_link(
     # The public download of the same agenda carries no join link.
     public = client.get(f"/agenda/{symposium.id}.ics").get_data(as_text=True)
     assert "zoom.example.org/j/7" not in public
+
+
+def test_the_document_holds_each_item_and_its_people_as_the_database_has_them(
+    session, create_symposium_record
+):
+    """The agenda document is read as plain rows; it must say what the items say."""
+    symposium = demo_agenda(session, create_symposium_record)
+    cancelled = items_by_day(session, symposium)[symposium.days[0].id][2]
+    set_cancelled(session, cancelled, True)
+    session.commit()
+    document = agenda_document(session, symposium, with_platform_link=False)
+    for day, schedule in zip(symposium.days, document.days, strict=True):
+        items = items_by_day(session, symposium)[day.id]
+        assert [timed.item.uid for timed in schedule.items] == [
+            f"agenda-item-{item.id}@symposium" for item in items
+        ]
+        for timed, item in zip(schedule.items, items, strict=True):
+            plan = timed.item
+            assert (plan.title, plan.kind, plan.duration, plan.cancelled, plan.sequence) == (
+                item.title, item.kind, item.duration_minutes, item.cancelled, item.sequence
+            )  # fmt: skip
+            assert plan.speakers == tuple(person_ref(s) for s in item.people_in("speaker"))
+            assert plan.moderators == tuple(person_ref(s) for s in item.people_in("moderator"))
+            assert plan.materials == tuple(item.materials)
+    people = [p for day in document.days for t in day.items for p in t.item.speakers]
+    assert people and any(p.economy for p in people)
+    assert any(t.item.cancelled for day in document.days for t in day.items)
