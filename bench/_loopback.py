@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -155,6 +155,23 @@ def gunicorn(env: dict[str, str], workers: int, log: Path) -> Iterator[int]:
 
 def temporary_folder() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="symposium-bench-")
+
+
+def run_on_databases(kinds: str, what: str, run_on: Callable[[str, Path], list[str]]) -> None:
+    """``run_on(kind, folder)`` for each of the comma-separated ``kinds`` (an unreachable
+    PostgreSQL is skipped and said so), in a temporary folder; exits 1 naming every problem."""
+    stop_on_sigterm()
+    print(f"loopback, {load_note()}")
+    problems = []
+    with temporary_folder() as folder:
+        for kind in kinds.split(","):
+            if kind == "postgresql" and not postgres_reachable():
+                print(f"PostgreSQL at {POSTGRES} is not reachable: skipped")
+                summary(f"PostgreSQL {what}", "skipped (no PostgreSQL)")
+                continue
+            problems += [f"{kind}: {p}" for p in run_on(kind, Path(folder))]
+    if problems:
+        raise SystemExit("FAILED: " + "; ".join(problems))
 
 
 ORGANISER = ("organiser@bench.example", "organiser password 1")

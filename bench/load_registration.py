@@ -259,19 +259,10 @@ def run_on(kind: str, args: argparse.Namespace, folder: Path) -> list[str]:
 
 
 def main() -> None:
-    lb.stop_on_sigterm()
     args = parse_args()
-    problems = []
-    print(f"loopback, {lb.load_note()}")
-    with lb.temporary_folder() as folder:
-        for kind in args.databases.split(","):
-            if kind == "postgresql" and not lb.postgres_reachable():
-                print(f"PostgreSQL at {lb.POSTGRES} is not reachable: skipped")
-                lb.summary("PostgreSQL load test", "skipped (no PostgreSQL)")
-                continue
-            problems += [f"{kind}: {p}" for p in run_on(kind, args, Path(folder))]
-    if problems:
-        raise SystemExit("FAILED: " + "; ".join(problems))
+    lb.run_on_databases(
+        args.databases, "load test", lambda kind, folder: run_on(kind, args, folder)
+    )
 
 
 if __name__ == "__main__":

@@ -231,18 +231,9 @@ def main() -> None:
         url, port, how = args.plain_smtplib
         plain_smtplib(url, int(port), prebuilt=how == "prebuilt")
         return
-    lb.stop_on_sigterm()
-    print(f"loopback, {lb.load_note()}")
-    problems = []
-    with lb.temporary_folder() as folder:
-        for kind in args.databases.split(","):
-            if kind == "postgresql" and not lb.postgres_reachable():
-                print(f"PostgreSQL at {lb.POSTGRES} is not reachable: skipped")
-                lb.summary("PostgreSQL outbox kill test", "skipped (no PostgreSQL)")
-                continue
-            problems += [f"{kind}: {p}" for p in run_on(kind, args, Path(folder))]
-    if problems:
-        raise SystemExit("FAILED: " + "; ".join(problems))
+    lb.run_on_databases(
+        args.databases, "outbox kill test", lambda kind, folder: run_on(kind, args, folder)
+    )
 
 
 if __name__ == "__main__":
