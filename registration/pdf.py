@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
@@ -22,7 +22,7 @@ from reportlab.platypus import (
 from registration.circular import CircularDocument, change_line
 from symposium.markdown import markdown_blocks
 from symposium.pdf_fonts import pdf_fonts
-from symposium.pdf_layout import MARGIN, a4_pdf
+from symposium.pdf_layout import MARGIN, HouseStyles, a4_pdf, house_styles
 
 WIDTH = A4[0] - 2 * MARGIN
 GRID = TableStyle(
@@ -35,13 +35,9 @@ GRID = TableStyle(
 
 
 @dataclass(frozen=True)
-class _Styles:
-    body: ParagraphStyle
-    small: ParagraphStyle
-    cell: ParagraphStyle
-    title: ParagraphStyle
-    kicker: ParagraphStyle
-    heading: ParagraphStyle
+class _Styles(HouseStyles):
+    """The house styles and what the organiser's Markdown needs besides."""
+
     subheading: ParagraphStyle
     quote: ParagraphStyle
     code: ParagraphStyle
@@ -49,29 +45,10 @@ class _Styles:
 
 
 def _styles() -> _Styles:
-    fonts = pdf_fonts()
-    base = getSampleStyleSheet()["BodyText"]
-    body = ParagraphStyle("gic-body", parent=base, fontName=fonts.regular, fontSize=10, leading=13)
+    house, fonts = house_styles(), pdf_fonts()
+    body = house.body
     return _Styles(
-        body=body,
-        small=ParagraphStyle("gic-small", parent=body, fontSize=8, leading=10),
-        cell=ParagraphStyle("gic-cell", parent=body, fontSize=8.5, leading=10.5, spaceAfter=0),
-        title=ParagraphStyle(
-            "gic-title", parent=body, fontName=fonts.bold, fontSize=17, leading=21, spaceAfter=4
-        ),
-        kicker=ParagraphStyle(
-            "gic-kicker", parent=body, fontName=fonts.bold, textColor=colors.HexColor("#0b5394")
-        ),
-        heading=ParagraphStyle(
-            "gic-h2",
-            parent=body,
-            fontName=fonts.bold,
-            fontSize=12.5,
-            leading=16,
-            spaceBefore=10,
-            spaceAfter=4,
-            textColor=colors.HexColor("#0b5394"),
-        ),
+        **{f.name: getattr(house, f.name) for f in fields(HouseStyles)},
         subheading=ParagraphStyle(
             "gic-h3", parent=body, fontName=fonts.bold, fontSize=10.5, spaceBefore=6
         ),

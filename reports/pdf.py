@@ -14,7 +14,6 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -39,7 +38,7 @@ from reports.figures import (
 )
 from symposium.models import SEXES
 from symposium.pdf_fonts import pdf_fonts
-from symposium.pdf_layout import MARGIN, a4_pdf
+from symposium.pdf_layout import MARGIN, a4_pdf, house_styles
 
 WIDTH = A4[0] - 2 * MARGIN
 CJK_FONT = "ReportCJK"
@@ -55,7 +54,6 @@ GRID = TableStyle(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
 )
-BLUE = colors.HexColor("#0b5394")
 
 
 @cache
@@ -104,34 +102,9 @@ def text(value: object) -> str:
     return "".join(pieces)
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    fonts = pdf_fonts()
-    base = getSampleStyleSheet()["BodyText"]
-    body = ParagraphStyle("cr-body", parent=base, fontName=fonts.regular, fontSize=10, leading=13)
-    return {
-        "body": body,
-        "cell": ParagraphStyle("cr-cell", parent=body, fontSize=8.5, leading=10.5),
-        "small": ParagraphStyle("cr-small", parent=body, fontSize=8, leading=10),
-        "kicker": ParagraphStyle("cr-kicker", parent=body, fontName=fonts.bold, textColor=BLUE),
-        "title": ParagraphStyle(
-            "cr-title", parent=body, fontName=fonts.bold, fontSize=20, leading=25, spaceAfter=8
-        ),
-        "heading": ParagraphStyle(
-            "cr-h2",
-            parent=body,
-            fontName=fonts.bold,
-            fontSize=13,
-            leading=16,
-            spaceBefore=10,
-            spaceAfter=4,
-            textColor=BLUE,
-        ),
-    }
-
-
 def _table(rows: list[list[str]], widths: list[float], styles, total: bool = False) -> Table:
     """A grid of markup cells whose header row repeats on each page."""
-    cells = [[Paragraph(cell, styles["cell"]) for cell in row] for row in rows]
+    cells = [[Paragraph(cell, styles.cell) for cell in row] for row in rows]
     table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(GRID)
     if total:  # the last row adds the others up
@@ -154,14 +127,14 @@ def _title_page(figures: CompletionFigures, styles) -> list[Flowable]:
     ]
     rows = [[f"<b>{label}</b>", text(value)] for label, value in facts]
     table = Table(
-        [[Paragraph(a, styles["body"]), Paragraph(b, styles["body"])] for a, b in rows],
+        [[Paragraph(a, styles.body), Paragraph(b, styles.body)] for a, b in rows],
         colWidths=[45 * mm, WIDTH - 45 * mm],
         hAlign="LEFT",
     )
     return [
         Spacer(1, 40 * mm),
-        Paragraph("Completion report — figures against the proposal's targets", styles["kicker"]),
-        Paragraph(text(header.title), styles["title"]),
+        Paragraph("Completion report — figures against the proposal's targets", styles.kicker),
+        Paragraph(text(header.title), styles.title),
         table,
         PageBreak(),
     ]
@@ -191,7 +164,7 @@ def _targets(figures: CompletionFigures, styles) -> list[Flowable]:
     if len(rows) == 1:
         rows.append(["No targets set for this symposium.", "", "", "", ""])
     widths = [70 * mm, 25 * mm, 22 * mm, 30 * mm, WIDTH - 147 * mm]
-    return [Paragraph("Targets", styles["heading"]), _table(rows, widths, styles)]
+    return [Paragraph("Targets", styles.heading), _table(rows, widths, styles)]
 
 
 def _sex_table(columns: list[tuple[str, SexCounts]], styles) -> Table:
@@ -217,8 +190,8 @@ def _attendance(figures: CompletionFigures, charts, styles) -> list[Flowable]:
     )
     table = _sex_table([("Registered", figures.registered), ("Attended", figures.attended)], styles)
     return [
-        Paragraph("Participants", styles["heading"]),
-        Paragraph(summary, styles["body"]),
+        Paragraph("Participants", styles.heading),
+        Paragraph(summary, styles.body),
         table,
         Spacer(1, 3 * mm),
         _chart(charts["participants"]),
@@ -231,8 +204,8 @@ def _speakers(figures: CompletionFigures, charts, styles) -> list[Flowable]:
         f"{pct_text(figures.women_speakers.pct)}."
     )
     story = [
-        Paragraph("Speakers and experts", styles["heading"]),
-        Paragraph(summary, styles["body"]),
+        Paragraph("Speakers and experts", styles.heading),
+        Paragraph(summary, styles.body),
         _sex_table([("Speakers / experts", figures.speakers)], styles),
         Spacer(1, 3 * mm),
         _chart(charts["speakers"]),
@@ -285,7 +258,7 @@ def _economies(figures: CompletionFigures, charts, styles) -> list[Flowable]:
                 str(row.speakers),
             ]
         )
-    cells = [[Paragraph(cell, styles["cell"]) for cell in row] for row in rows]
+    cells = [[Paragraph(cell, styles.cell) for cell in row] for row in rows]
     table = Table(
         cells, colWidths=[46 * mm] + [11 * mm] * 10 + [18 * mm], repeatRows=2, hAlign="LEFT"
     )
@@ -302,8 +275,8 @@ def _economies(figures: CompletionFigures, charts, styles) -> list[Flowable]:
         )
     )
     return [
-        Paragraph("Economies", styles["heading"]),
-        Paragraph(summary, styles["body"]),
+        Paragraph("Economies", styles.heading),
+        Paragraph(summary, styles.body),
         table,
         Spacer(1, 3 * mm),
         _chart(charts["economies"]),
@@ -319,7 +292,7 @@ def _per_day(figures: CompletionFigures, charts, styles) -> list[Flowable]:
         )
     rest = (WIDTH - 60 * mm) / 5
     return [
-        Paragraph("Participants per day", styles["heading"]),
+        Paragraph("Participants per day", styles.heading),
         _table(rows, [20 * mm, 40 * mm] + [rest] * 5, styles),
         Spacer(1, 3 * mm),
         _chart(charts["days"]),
@@ -330,7 +303,7 @@ def _survey(figures: CompletionFigures, charts, styles) -> list[Flowable]:
     rows = [["<b>Measure</b>", "<b>Value</b>"]]
     rows += [[escape(a), escape(b)] for a, b in survey_lines(figures.survey)]
     story = [
-        Paragraph("Survey outcomes", styles["heading"]),
+        Paragraph("Survey outcomes", styles.heading),
         _table(rows, [70 * mm, WIDTH - 70 * mm], styles),
     ]
     if "outcomes" in charts:
@@ -339,14 +312,14 @@ def _survey(figures: CompletionFigures, charts, styles) -> list[Flowable]:
 
 
 def _definitions(figures: CompletionFigures, styles) -> list[Flowable]:
-    story: list[Flowable] = [Paragraph("Definitions", styles["heading"])]
+    story: list[Flowable] = [Paragraph("Definitions", styles.heading)]
     for term, meaning in figures.definitions:
-        story.append(Paragraph(f"<b>{escape(term)}.</b> {escape(meaning)}", styles["small"]))
+        story.append(Paragraph(f"<b>{escape(term)}.</b> {escape(meaning)}", styles.small))
     story.append(
         Paragraph(
             f"Data as of {figures.generated_at:%-d %B %Y %H:%M} UTC, read from the symposium's "
             "registrations, agenda, attendance and survey at that moment.",
-            styles["small"],
+            styles.small,
         )
     )
     return story
@@ -354,7 +327,7 @@ def _definitions(figures: CompletionFigures, styles) -> list[Flowable]:
 
 def completion_pdf(figures: CompletionFigures) -> bytes:
     """The completion report as A4 PDF bytes, every font embedded."""
-    styles = _styles()
+    styles = house_styles()
     charts = {chart.key: chart for chart in completion_charts(figures)}
     header = figures.header
     story = _title_page(figures, styles) + _targets(figures, styles)
