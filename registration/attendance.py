@@ -369,7 +369,7 @@ def check_in(
 
 def remove_check(session: Session, check: ManualCheck) -> None:
     """Take back a manual check-in recorded by mistake; the day's attendance follows."""
-    day = session.get_one(SymposiumDay, check.day_id)
+    day = check.day
     session.delete(check)
     session.flush()
     recompute_day(session, day)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registration.models import Registration
 from symposium.db import Base
-from symposium.models import utcnow
+from symposium.models import SymposiumDay, utcnow
 
 
 class AttendanceImport(Base):
@@ -89,6 +89,9 @@ class ManualCheck(Base):
     )
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    registration: Mapped[Registration] = relationship()
+    day: Mapped[SymposiumDay] = relationship()
 
 
 class DayAttendance(Base):

@@ -60,6 +60,13 @@ def _row_or_404(symposium: Symposium, row_id: int) -> AttendanceRow:
     return row
 
 
+def _check_or_404(symposium: Symposium, check_id: int) -> ManualCheck:
+    check = db.session().get(ManualCheck, check_id)
+    if check is None or check.day.symposium_id != symposium.id:
+        abort(404)
+    return check
+
+
 def _done(symposium: Symposium, message: str, endpoint: str = "registration.attendance") -> Any:
     db.session().commit()
     flash(message, "success")
@@ -223,14 +230,9 @@ def attendance_check_in(symposium_id: int) -> Any:
 @bp.route(f"{BASE}/check-in/<int:check_id>/remove", methods=["POST"])
 def attendance_remove_check(symposium_id: int, check_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
-    session = db.session()
-    check = session.get(ManualCheck, check_id)
-    day = session.get(SymposiumDay, check.day_id) if check is not None else None
-    if day is None or day.symposium_id != symposium.id:
-        abort(404)
-    registration = session.get_one(Registration, check.registration_id)
-    remove_check(session, check)
-    message = f"Removed the check-in of {registration.full_name} on day {day.number}."
+    check = _check_or_404(symposium, check_id)
+    message = f"Removed the check-in of {check.registration.full_name} on day {check.day.number}."
+    remove_check(db.session(), check)
     return _done(symposium, message)
 
 
