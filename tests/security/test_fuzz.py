@@ -1,91 +1,34 @@
-"""Fuzzing with hypothesis: every form on the pages, every route's URL and query string, and
-the uploads (focal-point CSV, Zoom and Teams reports), with random and hostile input.
+"""Fuzzing with hypothesis: every form on the pages and every route's URL and query string,
+with random and hostile input (the uploads are in test_fuzz_uploads.py).
 
 Nothing answers 500 (the app runs with exceptions propagated, so one fails the test with its
-traceback), every mail queued meanwhile can still be built, and a refused upload leaves the
-tables exactly as they were: no partial import. The number of cases run per test is printed at
-the end of the session ("hypothesis cases run").
+traceback) and every mail queued meanwhile can still be built. The number of cases run per
+test is printed at the end of the session ("hypothesis cases run").
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 import string
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registration.attendance_models import AttendanceImport
-from registration.demo_people import Attendee, zoom_report
 from registration.models import Registration
 from surveys.models import SurveyInvitation
 from surveys.responses import ECONOMY_FIELD, SEX_FIELD
 from surveys.services import personal_token, survey_for
-from symposium.mailers import build_email
-from symposium.models import OutboxMessage, Symposium
+from symposium.models import Symposium
 from tests.conftest import csrf_token
-from tests.security.conftest import HYPOTHESIS_CASES, FullSymposium, app_rules, route_url
-from tests.security.database import database_rows
+from tests.security.conftest import FullSymposium, app_rules, route_url
+from tests.security.fuzzing import ANY_TEXT, FUZZ, assert_mails_build, count_case
 from tests.security.pages import FormField, PageForm, page_forms, with_token
 from tests.security.seeding import MARKUP
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
-
-SAMPLE_REPORTS = Path(__file__).parent.parent / "registration" / "reports"
-
-FUZZ = settings(
-    max_examples=8,
-    deadline=None,
-    database=None,  # no example database written into the repository
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-# Values that have broken web applications before: markup, formulas, control characters and
-# NUL, numbers too large for a database column or not numbers at all, odd dates and times,
-# digits that are not ASCII, right-to-left overrides, very long text.
-HOSTILE = (
-    MARKUP,
-    "=1+1",
-    "\x00",
-    "a\x00b",
-    "\r\nBcc: someone@example.org",
-    "\t",
-    " ",
-    "-1",
-    "0",
-    "2147483648",
-    "9" * 40,
-    "-9223372036854775809",
-    "1e309",
-    "NaN",
-    "²",
-    "١٢٣",
-    "0x1F",
-    "9999-99-99",
-    "2027-02-30",
-    "0000-01-01",
-    "25:61",
-    "23:59:60",
-    "../../etc/passwd",
-    "{{7*7}}",
-    "%(x)s %s %n",
-    "' OR 1=1 --",
-    "\u202eevil",
-    "😀" * 60,
-    "x" * 20_000,
-    "a@b",
-    "@",
-    "Europe/Nowhere",
-    "UTC\x00",
-)
-ANY_TEXT = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=200), st.integers().map(str))
 
 
 def value_of(form_field) -> st.SearchStrategy[str]:
@@ -159,17 +102,6 @@ def form_data(form: PageForm) -> st.SearchStrategy[dict[str, list[str]]]:
     )
     one_field_off = st.builds(change, st.integers(0, 10**6), changes)
     return st.one_of(one_field_off, one_field_off, one_field_off, anything)
-
-
-def count_case(request: pytest.FixtureRequest) -> None:
-    HYPOTHESIS_CASES[request.node.name] += 1
-
-
-def assert_mails_build(full: FullSymposium) -> None:
-    """The outbox worker can build every queued mail (a header with a line break could not)."""
-    with full.session() as session:
-        for message in session.scalars(sa.select(OutboxMessage)):
-            build_email(message, full.app.config["MAIL_SENDER"])
 
 
 # --- every form -------------------------------------------------------------------------------
@@ -424,172 +356,3 @@ def test_every_page_with_random_query_strings_never_fails(full_symposium, reques
         assert response.status_code < 500, (rule.endpoint, query)
 
     visit()
-
-
-# --- uploads ----------------------------------------------------------------------------------
-
-
-def _upload(full: FullSymposium, url: str, data: bytes, name: str, **fields: str):
-    sent = {"csrf_token": csrf_token(full.organiser), **fields,
-            "file": (io.BytesIO(data), name)}  # fmt: skip
-    return full.organiser.post(url, data=sent, content_type="multipart/form-data")
-
-
-def header_rows(header: list[str], rows: list[list[str]], delimiter: str) -> str:
-    """A CSV-like text: cells joined as they are, so quotes and separators inside stay raw."""
-    return "\n".join(delimiter.join(cells) for cells in [header, *rows])
-
-
-FOCAL_HEADERS = (["name", "email", "economy", "role"], ["Name", "E-mail", "Economy"],
-                 ["email", "name"], [])  # fmt: skip
-CELL = st.one_of(
-    ANY_TEXT,
-    st.sampled_from(["Peru", "PER", "Viet Nam", "Vietnam", "Hong Kong", "focal@example.org",
-                     "Focal Point", '"quoted, cell"', '"unterminated']),
-    st.emails().map(str),
-)  # fmt: skip
-FOCAL_FILES = st.one_of(
-    st.binary(max_size=2000),
-    st.builds(
-        lambda header, rows, delimiter, encoding, bom: (
-            bom + header_rows(header, rows, delimiter)
-        ).encode(encoding, errors="replace"),
-        st.sampled_from(FOCAL_HEADERS),
-        st.lists(st.lists(CELL, max_size=5), max_size=6),
-        st.sampled_from([",", ";", "\t"]),
-        st.sampled_from(["utf-8", "utf-16", "latin-1", "cp1252"]),
-        st.sampled_from(["", "\ufeff"]),
-    ),
-)
-
-
-def _focal_points(full: FullSymposium) -> list[dict[str, Any]]:
-    return database_rows(full.app, "focal_point")["focal_point"]
-
-
-def test_focal_point_csv_uploads_import_all_or_nothing(pristine, request):
-    full = pristine
-    url = f"/symposia/{full.id}/focal-points/import"
-
-    def upload(data: bytes, name: str) -> int:
-        before = _focal_points(full)
-        response = _upload(full, url, data, name)
-        assert response.status_code < 500
-        after = _focal_points(full)
-        if response.status_code != 302:
-            assert after == before, "a refused file changed the focal points"
-            return 0
-        added = after[len(before) :]
-        assert after[: len(before)] == before and added, "an import only ever adds"
-        text = data.decode("utf-8-sig", errors="replace").lower()
-        assert all(point["email"] in text for point in added)
-        return len(added)
-
-    # The way through works, once: the same addresses again are refused as a whole.
-    good = b"name,email,economy\nAna,ana.fp@example.pe,Peru\nLe,le.fp@example.vn,VNM\n"
-    assert upload(good, "focal.csv") == 2
-    assert upload(good + b"New,new.fp@example.cl,Chile\n", "focal.csv") == 0
-
-    @settings(FUZZ, max_examples=40)
-    @given(data=FOCAL_FILES, name=st.sampled_from(["focal.csv", "x.xlsx", "", "a\x00.csv"]))
-    def fuzz(data: bytes, name: str) -> None:
-        count_case(request)
-        upload(data, name)
-
-    fuzz()
-
-
-ATTENDANCE_TABLES = ("attendance_import", "attendance_row", "day_attendance", "manual_check")
-
-
-def _attendance(full: FullSymposium) -> dict[str, list[dict[str, Any]]]:
-    return database_rows(full.app, *ATTENDANCE_TABLES)
-
-
-def _valid_zoom_report(full: FullSymposium, day_number: int) -> bytes:
-    """A Zoom report of the day for twenty registrants, as the demo makes them."""
-    with full.session() as session:
-        symposium = session.get(Symposium, full.id)
-        people = session.scalars(
-            sa.select(Registration)
-            .where(Registration.symposium_id == full.id, Registration.status == "confirmed")
-            .order_by(Registration.id)
-            .limit(20)
-        ).all()
-        attendees = [Attendee(p.full_name, p.email or "") for p in people]
-        day = symposium.days[day_number - 1]
-        return zoom_report(symposium.title, day.starts_at, 170, attendees, seed=day_number)
-
-
-def mutated(base: bytes) -> st.SearchStrategy[bytes]:
-    """``base`` cut short, with a slice replaced by random bytes or hostile text, or a line
-    dropped: files that are almost right, where parsers break."""
-
-    def cut(at: float) -> bytes:
-        return base[: int(len(base) * at)]
-
-    def splice(at: float, length: int, insert: bytes) -> bytes:
-        start = int(len(base) * at)
-        return base[:start] + insert + base[start + length :]
-
-    def drop_line(at: float) -> bytes:
-        lines = base.split(b"\n")
-        del lines[int(len(lines) * at) % len(lines)]
-        return b"\n".join(lines)
-
-    fraction = st.floats(0, 1)
-    noise = st.one_of(st.binary(max_size=40), ANY_TEXT.map(lambda t: t.encode("utf-8")[:200]))
-    return st.one_of(
-        st.just(base),
-        st.builds(cut, fraction),
-        st.builds(splice, fraction, st.integers(0, 40), noise),
-        st.builds(drop_line, fraction),
-    )
-
-
-def test_zoom_and_teams_uploads_import_all_or_nothing(pristine, request):
-    full = pristine
-    valid = {day: _valid_zoom_report(full, day) for day in (1, 2)}
-    samples = [path.read_bytes() for path in sorted(SAMPLE_REPORTS.glob("*.csv"))]
-    # Mostly a day's own report, cut or spliced, sent as the organiser would; else anything.
-    as_sent = st.sampled_from([1, 2]).flatmap(
-        lambda day: st.tuples(
-            mutated(valid[day]), st.just(day), st.just("America/Lima"),
-            st.sampled_from(["auto", "zoom"]),
-        )
-    )  # fmt: skip
-    anything = st.tuples(
-        st.one_of(st.sampled_from([*valid.values(), *samples]).flatmap(mutated), st.binary()),
-        st.sampled_from([1, 2]),
-        st.sampled_from(["America/Lima", "UTC", "Asia/Tokyo", "Nowhere/Zone", ""]),
-        st.sampled_from(["auto", "zoom", "teams", "webex", ""]),
-    )
-
-    def upload(data: bytes, day: int, zone: str, source: str) -> int:
-        before = _attendance(full)
-        url = f"/symposia/{full.id}/attendance/day/{day}/import"
-        response = _upload(full, url, data, "report.csv", timezone=zone, source=source)
-        assert response.status_code < 500
-        if response.status_code != 302:
-            assert _attendance(full) == before, "a refused report changed the attendance"
-            return response.status_code
-        with full.session() as session:
-            day_id = session.get(Symposium, full.id).days[day - 1].id
-            reports = session.scalars(
-                sa.select(AttendanceImport).where(AttendanceImport.day_id == day_id)
-            ).all()
-            assert len(reports) == 1, "importing a day again replaces its report"
-        return response.status_code
-
-    # The way through works: a day's report is taken, and taken again in its place.
-    assert upload(valid[1], 1, "America/Lima", "zoom") == 302
-    assert upload(valid[1], 1, "America/Lima", "auto") == 302
-
-    @settings(FUZZ, max_examples=40)
-    @given(case=st.one_of(as_sent, anything))
-    def fuzz(case: tuple[bytes, int, str, str]) -> None:
-        count_case(request)
-        upload(*case)
-
-    fuzz()
-    assert_mails_build(full)
