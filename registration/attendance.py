@@ -26,11 +26,11 @@ from registration.attendance_reports import (
     CONTROL,
     AttendanceReportError,
     ParsedReport,
-    merged_minutes,
     parse_attendance_report,
 )
 from registration.matching import Person, match_rows, normalise_name
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
+from registration.report_times import merged_minutes
 from symposium.models import Symposium, SymposiumDay, User
 from symposium.services import is_known_timezone
 

@@ -1,6 +1,6 @@
 """Reading the attendance reports videoconference platforms export — Zoom's participant report
-and Microsoft Teams' attendance list — into joins with UTC times, and merging one person's
-joins. Pure: bytes in, plain data out."""
+and Microsoft Teams' attendance list — into joins with UTC times (the clock times themselves
+are read in report_times.py). Pure: bytes in, plain data out."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from registration.report_times import duration_of, instant, is_day_first
 
 MAX_REPORT_BYTES = 5 * 1024 * 1024
 SOURCES = {"zoom": "Zoom participant report", "teams": "Microsoft Teams attendance list"}
@@ -45,11 +46,6 @@ EXPECTED = {
 SECTION_TITLE = re.compile(
     r"^(?:\d+\.\s*(\S.*)|(summary|meeting summary|participants|in-meeting activities))$", re.I
 )
-SLASHED = re.compile(
-    r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?$"
-)
-ISO_DATE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
-DURATION = re.compile(r"^(?:(\d+)\s*h\s*)?(?:(\d+)\s*m(?:in)?\s*)?(?:(\d+)\s*s)?$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -81,103 +77,6 @@ class ParsedReport:
     source: str  # zoom | teams
     zone: str  # the zone wall-clock times of the file were read in
     rows: list[ReportRow]
-
-
-# --- intervals --------------------------------------------------------------------------------
-
-
-def merge_intervals(intervals: Iterable[tuple[dt.datetime, dt.datetime]]):
-    """The union of ``intervals`` as sorted, disjoint (start, end) pairs: a person who rejoined
-    while still connected on another device is present once, not twice."""
-    merged: list[tuple[dt.datetime, dt.datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def merged_minutes(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> int:
-    """Whole minutes covered by ``intervals``, overlaps counted once (rounded down, so nobody is
-    credited with time they were not there)."""
-    seconds = sum((end - start).total_seconds() for start, end in merge_intervals(intervals))
-    return int(seconds // 60)
-
-
-# --- times ------------------------------------------------------------------------------------
-
-
-def local_to_utc(wall: dt.datetime, zone: ZoneInfo, fold: int = 0) -> dt.datetime:
-    """The UTC instant of a wall-clock time in ``zone``; raises ValueError for a time the clocks
-    skipped (zoneinfo would silently shift it by an hour)."""
-    utc = wall.replace(tzinfo=zone, fold=fold).astimezone(dt.UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) != wall:
-        raise ValueError(
-            f"{wall:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks were put forward)."
-        )
-    return utc
-
-
-def _day_first(values: Iterable[str]) -> bool:
-    """Whether slashed dates are day/month: only when some cannot be month/day and none cannot
-    be day/month (both platforms write month/day unless the account's locale says otherwise)."""
-    firsts, seconds = set(), set()
-    for value in values:
-        if match := SLASHED.match(_spaces(value)):
-            firsts.add(int(match[1]))
-            seconds.add(int(match[2]))
-    return any(n > 12 for n in firsts) and not any(n > 12 for n in seconds)
-
-
-def _spaces(value: str) -> str:
-    # Newer exports put a narrow no-break space before AM/PM.
-    return " ".join(value.replace("\u202f", " ").replace("\xa0", " ").split())
-
-
-def _wall_time(value: str, day_first: bool) -> dt.datetime:
-    text = _spaces(value)
-    if ISO_DATE.match(text):
-        try:
-            return dt.datetime.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            pass
-    elif match := SLASHED.match(text):
-        first, second, year, hour, minute, second_s, half = match.groups()
-        month, day = (int(second), int(first)) if day_first else (int(first), int(second))
-        hour_n = int(hour)
-        if half:
-            if not 1 <= hour_n <= 12:
-                raise ValueError(f"“{value}” has an hour of {hour_n} with AM/PM.")
-            hour_n = hour_n % 12 + (12 if half in "Pp" else 0)
-        full_year = int(year) + 2000 if len(year) == 2 else int(year)
-        try:
-            return dt.datetime(full_year, month, day, hour_n, int(minute), int(second_s or 0))
-        except ValueError:
-            pass
-    raise ValueError(f"“{value}” is not a date and time (such as 03/23/2027 08:59:12 AM).")
-
-
-def _instant(value: str, zone: ZoneInfo, day_first: bool, fold: int = 0) -> dt.datetime:
-    """A time of the file as an aware UTC datetime: its own offset if it has one, else ``zone``."""
-    wall = _wall_time(value, day_first)
-    try:
-        if wall.tzinfo is not None:
-            return wall.astimezone(dt.UTC)
-        return local_to_utc(wall, zone, fold)
-    except OverflowError:  # year 1 or 9999 shifted out of range
-        raise ValueError(f"“{value}” is not a date of a meeting.") from None
-
-
-def _duration(value: str) -> dt.timedelta:
-    match = DURATION.match(_spaces(value).lower())
-    if not value.strip() or match is None or not any(match.groups()):
-        raise ValueError(f"“{value}” is not a duration (such as 1h 5m 12s).")
-    hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    try:
-        return dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError:
-        raise ValueError(f"“{value}” is not a duration of a meeting.") from None
 
 
 # --- the file ---------------------------------------------------------------------------------
@@ -331,7 +230,7 @@ def _person(cells: list[str], columns: dict[str, int]) -> tuple[str, str, list[s
 
 def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
     columns = table.columns
-    day_first = _day_first(
+    day_first = is_day_first(
         _cell(cells, columns, c) for _, cells in table.rows for c in ("join", "leave")
     )
     # Without "In-Meeting Activities", Teams gives first join and last leave: someone away in
@@ -343,13 +242,13 @@ def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]
             continue  # Zoom lists time in the waiting room as a row of its own
         name, email, row_problems = _person(cells, columns)
         try:
-            joined = _instant(_cell(cells, columns, "join"), zone, day_first)
+            joined = instant(_cell(cells, columns, "join"), zone, day_first)
             leave = _cell(cells, columns, "leave")
-            left = _instant(leave, zone, day_first)
+            left = instant(leave, zone, day_first)
             if left < joined:  # the hour the clocks went back happens twice: try the second
-                left = max(left, _instant(leave, zone, day_first, fold=1))
+                left = max(left, instant(leave, zone, day_first, fold=1))
             if capped:
-                left = min(left, joined + _duration(_cell(cells, columns, "duration")))
+                left = min(left, joined + duration_of(_cell(cells, columns, "duration")))
         except (ValueError, OverflowError) as error:
             row_problems.append(str(error))
         else:
@@ -364,7 +263,7 @@ def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]
 def _action_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
     """Rows of the older Teams list: one line per "Joined" or "Left", paired per person."""
     columns = table.columns
-    day_first = _day_first(_cell(cells, columns, "timestamp") for _, cells in table.rows)
+    day_first = is_day_first(_cell(cells, columns, "timestamp") for _, cells in table.rows)
     events = []
     for line, cells in table.rows:
         name, email, row_problems = _person(cells, columns)
@@ -372,7 +271,7 @@ def _action_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRo
         if not action.startswith(("joined", "left")):
             row_problems.append(f"The action “{action}” is neither Joined nor Left.")
         try:
-            at = _instant(_cell(cells, columns, "timestamp"), zone, day_first)
+            at = instant(_cell(cells, columns, "timestamp"), zone, day_first)
         except ValueError as error:
             row_problems.append(str(error))
         problems.extend((line, problem) for problem in row_problems)

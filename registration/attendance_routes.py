@@ -32,12 +32,9 @@ from registration.attendance_forms import (
     ReviewDecisionForm,
 )
 from registration.attendance_models import AttendanceImport, AttendanceRow, ManualCheck, MatchStatus
-from registration.attendance_reports import (
-    MAX_REPORT_BYTES,
-    AttendanceReportError,
-    local_to_utc,
-)
+from registration.attendance_reports import MAX_REPORT_BYTES, AttendanceReportError
 from registration.models import Registration
+from registration.report_times import local_to_utc
 from symposium import db
 from symposium.auth import organiser_required
 from symposium.models import Symposium, SymposiumDay

@@ -12,12 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registration.attendance_reports import (
-    AttendanceReportError,
-    merge_intervals,
-    merged_minutes,
-    parse_attendance_report,
-)
+from registration.attendance_reports import AttendanceReportError, parse_attendance_report
+from registration.report_times import merge_intervals, merged_minutes
 
 REPORTS = Path(__file__).parent / "reports"
 LIMA = "America/Lima"
