@@ -10,7 +10,8 @@ from flask import Response, render_template, request
 
 from surveys import bp, charts
 from surveys.exports import export_table
-from surveys.results import SurveyResults, find_survey, survey_results
+from surveys.result_queries import find_survey, survey_results
+from surveys.results import SurveyResults
 from symposium import db
 from symposium.models import Symposium
 from symposium.routes import symposium_or_404

@@ -25,6 +25,7 @@ from surveys.models import (
     SurveyResponse,
     SurveySection,
 )
+from surveys.result_queries import survey_results
 from surveys.results import (
     NOT_GIVEN,
     QuestionInfo,
@@ -34,7 +35,6 @@ from surveys.results import (
     question_counts,
     split_counts,
     summarise,
-    survey_results,
 )
 from symposium import db
 from symposium.models import Symposium
