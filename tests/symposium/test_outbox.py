@@ -1,87 +1,27 @@
-"""The mail outbox against a real SMTP server: delivery, retries, workers, crashes, the page."""
+"""The mail outbox against a real SMTP server: queuing, delivery, retries, concurrent workers,
+the organiser page (worker processes, crashes and the command: test_outbox_worker.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections import Counter
-from pathlib import Path
-
-import sqlalchemy as sa
 
 from symposium import db
-from symposium.mailers import mailer_for, message_id_for
-from symposium.models import MailStatus, OutboxMessage, utcnow
+from symposium.models import MailStatus, utcnow
 from symposium.outbox import Attachment, queue_mail
-from symposium.outbox_delivery import deliver_batch, retry_delay
+from symposium.outbox_delivery import retry_delay
 from tests.conftest import post_form
-
-REPO = Path(__file__).resolve().parents[2]
-SENDER = "symposium@localhost"
-
-
-def queue_mails(session, count: int, prefix: str = "test") -> list[str]:
-    """Queue and commit ``count`` mails, each to its own recipient; return their keys."""
-    keys = [f"{prefix}:{number}" for number in range(count)]
-    for number, key in enumerate(keys):
-        queue_mail(session, key, f"person{number}@example.org", f"Mail {number}", f"Body {key}")
-    session.commit()
-    return keys
-
-
-def use_smtp(app, server) -> None:
-    app.config.update(MAIL_BACKEND="smtp", MAIL_HOST=server.host, MAIL_PORT=server.port)
-
-
-def deliver(app, **options):
-    """One batch, configured as ``flask outbox send`` configures it."""
-    sessions = db.database(app).sessionmaker
-    options.setdefault("max_attempts", app.config["MAIL_MAX_ATTEMPTS"])
-    return deliver_batch(sessions, lambda: mailer_for(app.config), **options)
-
-
-def rows(session) -> dict[str, OutboxMessage]:
-    """Every outbox row by idempotency key, as the database has it now."""
-    session.expire_all()
-    return {m.idempotency_key: m for m in session.scalars(sa.select(OutboxMessage))}
-
-
-def count(engine, status: str) -> int:
-    with engine.connect() as connection:
-        query = sa.select(sa.func.count()).where(OutboxMessage.status == status)
-        return connection.scalar(query.select_from(OutboxMessage))
-
-
-def received_keys(server) -> Counter:
-    """How often each Message-ID (so each idempotency key) reached the server."""
-    return Counter(message["Message-ID"] for message in server.messages)
-
-
-def expected_keys(keys) -> Counter:
-    return Counter({message_id_for(key, SENDER): 1 for key in keys})
-
-
-def start_worker(database_url, server, tmp_path, *options) -> subprocess.Popen:
-    """``flask outbox send …`` in a process of its own, on the test's database and server."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "x",
-        "MAIL_BACKEND": "smtp",
-        "MAIL_HOST": server.host,
-        "MAIL_PORT": str(server.port),
-        "MAIL_FILE_DIR": str(tmp_path / "mail"),
-    }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send", *options]
-    return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
+from tests.symposium.outbox_support import (
+    SENDER,
+    count,
+    deliver,
+    expected_keys,
+    queue_mails,
+    received_keys,
+    rows,
+    use_smtp,
+)
 
 # --- queuing ----------------------------------------------------------------------------
 
@@ -250,111 +190,6 @@ def test_concurrent_workers_send_each_mail_exactly_once(app, session, smtp_serve
     assert sum(report.sent for report in batches) == 200
     assert smtp_server.connections == len(batches)  # one connection per batch
     assert sum(1 for mine in reports if mine) >= 2, "the workers really ran side by side"
-
-
-def test_concurrent_worker_processes_send_each_mail_exactly_once(
-    app, session, smtp_server, database_url, tmp_path
-):
-    keys = queue_mails(session, 200)
-    workers = [
-        start_worker(database_url, smtp_server, tmp_path, "--batch", "10", "--pause-ms", "20")
-        for _ in range(3)
-    ]
-    outputs = [worker.communicate(timeout=120) for worker in workers]
-
-    assert [worker.returncode for worker in workers] == [0, 0, 0], outputs
-    assert received_keys(smtp_server) == expected_keys(keys)
-    assert count(db.database(app).engine, MailStatus.SENT) == 200
-    batch_lines = [out.count("Batch of") for out, _ in outputs]
-    assert smtp_server.connections == sum(batch_lines)
-    assert sum(1 for lines in batch_lines if lines) >= 2, "the workers really ran side by side"
-
-
-def test_a_worker_killed_mid_batch_loses_no_mail_and_sends_none_twice(
-    app, session, smtp_server, database_url, tmp_path
-):
-    keys = queue_mails(session, 30)
-    engine = db.database(app).engine
-    worker = start_worker(database_url, smtp_server, tmp_path, "--batch", "50", "--pause-ms", "200")
-    try:
-        # Kill right after a "sent" commit, during the pause before the next mail: mid-batch,
-        # outside the one window the outbox documents (between acceptance and commit).
-        deadline = time.monotonic() + 60
-        while not (5 <= (sent := count(engine, MailStatus.SENT)) == len(smtp_server.messages)):
-            assert worker.poll() is None, worker.stderr.read()
-            assert time.monotonic() < deadline, "the worker sent too little in a minute"
-            time.sleep(0.005)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        worker.kill()
-    assert worker.returncode == -signal.SIGKILL
-    assert sent == len(smtp_server.messages) < 30
-    assert count(engine, MailStatus.SENDING) == 30 - sent  # claimed, left behind by the kill
-
-    rerun = start_worker(database_url, smtp_server, tmp_path, "--lease-seconds", "0")
-    output, errors = rerun.communicate(timeout=60)
-
-    assert rerun.returncode == 0, errors
-    assert f"{30 - sent} sent" in output
-    assert received_keys(smtp_server) == expected_keys(keys)
-    assert sorted(smtp_server.recipients()) == sorted(f"person{n}@example.org" for n in range(30))
-    assert count(engine, MailStatus.SENT) == 30
-
-
-def test_sigterm_finishes_the_mail_in_hand_and_hands_the_rest_back(
-    app, session, smtp_server, database_url, tmp_path
-):
-    keys = queue_mails(session, 10)
-    options = ("--loop", "--interval", "0.2", "--pause-ms", "300")
-    worker = start_worker(database_url, smtp_server, tmp_path, *options)
-    assert smtp_server.wait_for(2, timeout=60)
-    worker.send_signal(signal.SIGTERM)
-    output, errors = worker.communicate(timeout=30)
-
-    assert worker.returncode == 0, errors
-    assert "handed back unsent" in output
-    delivered = len(smtp_server.messages)
-    messages = rows(session).values()
-    assert Counter(m.status for m in messages) == {"sent": delivered, "queued": 10 - delivered}
-    assert all(m.attempts == 0 for m in messages if m.status == MailStatus.QUEUED)
-
-    rerun = start_worker(database_url, smtp_server, tmp_path)
-    assert rerun.wait(timeout=60) == 0
-    assert received_keys(smtp_server) == expected_keys(keys)
-
-
-def test_sigterm_stops_an_idle_loop_without_waiting_for_the_next_poll(
-    app, smtp_server, database_url, tmp_path
-):
-    worker = start_worker(database_url, smtp_server, tmp_path, "--loop", "--interval", "60")
-    assert "polling every 60 s" in worker.stdout.readline()
-    stopped_at = time.monotonic()
-    worker.send_signal(signal.SIGTERM)
-    assert worker.wait(timeout=30) == 0
-    assert time.monotonic() - stopped_at < 10
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def test_send_writes_eml_files_by_default_and_status_counts(app, runner, session, tmp_path):
-    keys = queue_mails(session, 2)
-    queue_mail(session, "later", "later@example.org", "Later", "Not yet")
-    rows(session)["later"].next_attempt_at = utcnow() + dt.timedelta(hours=1)
-    session.commit()
-
-    result = runner.invoke(args=["outbox", "send"])
-
-    assert result.exit_code == 0, result.output
-    assert "Done: 2 sent, 0 to retry, 0 failed." in result.output
-    mails = [path.read_text() for path in (tmp_path / "mail").glob("*.eml")]
-    assert len(mails) == 2
-    assert all(sum(f"Body {key}" in mail for mail in mails) == 1 for key in keys)
-    status = runner.invoke(args=["outbox", "status"])
-    assert status.exit_code == 0
-    lines = dict(line.split() for line in status.output.splitlines())
-    assert lines == {"queued": "1", "sending": "0", "sent": "2", "failed": "0"}
 
 
 # --- the organiser page ------------------------------------------------------------------
