@@ -1,19 +1,19 @@
 """The organisers' participant list: search, filters, status and role changes with the waiting
-list and its mails, the report and summary downloads, erasure, and what viewers may do."""
+list and its mails, the report and summary downloads, and what viewers may do (erasure:
+test_erasure.py)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-import logging
 import re
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from registration.attendance_models import AttendanceImport, AttendanceRow, DayAttendance
-from registration.models import Nomination, Registration, RegistrationInvitation
+from registration.attendance_models import DayAttendance
+from registration.models import Registration
 from registration.participants import (
     ParticipantFilter,
     folded,
@@ -21,7 +21,6 @@ from registration.participants import (
     summarise,
 )
 from symposium.models import OutboxMessage
-from symposium.outbox import queue_mail
 from tests.conftest import post_form
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
@@ -313,120 +312,6 @@ def test_exports_carry_formulas_as_text_and_the_summary_adds_up(
     ]
     summary_csv = csv_rows(client.get(f"{base}/summary.csv"))
     assert summary_csv == [[str(v) for v in r] for r in summary]
-
-
-# --- erasure ---------------------------------------------------------------------------------
-
-
-def _traces(session, symposium, registration):
-    """A nomination, a linked attendance report row and a mail for ``registration``."""
-    nomination = Nomination(
-        symposium_id=symposium.id,
-        economy_id=registration.economy_id,
-        given_name=registration.given_name,
-        family_name=registration.family_name,
-        email=registration.email,
-        sex=registration.sex,
-        organisation=registration.organisation,
-        organisation_type="Government",
-        job_title="Analyst",
-        note="Speaks on trade",
-        status="accepted",
-    )
-    nomination.invitation = RegistrationInvitation(token_hash="a" * 64)
-    session.add(nomination)
-    report = AttendanceImport(
-        symposium_id=symposium.id,
-        day_id=symposium.days[0].id,
-        source="zoom",
-        filename="day1.csv",
-        timezone="UTC",
-    )
-    session.add(report)
-    session.flush()
-    joined = dt.datetime(2027, 1, 1, 14, 0)
-    report.rows.append(
-        AttendanceRow(
-            line=1,
-            name=registration.full_name,
-            email=registration.email,
-            joined_at=joined,
-            left_at=joined + dt.timedelta(minutes=90),
-            status="matched",
-            registration_id=registration.id,
-        )
-    )
-    registration = session.get(Registration, registration.id)
-    registration.nomination_id = nomination.id
-    session.add(
-        DayAttendance(
-            registration_id=registration.id, day_id=report.day_id, minutes=90, attended=True
-        )
-    )
-    queue_mail(session, "test-mail", registration.email, "Registration confirmed", "Dear Rosa")
-    session.commit()
-    return nomination
-
-
-def test_erasing_removes_the_person_everywhere_and_keeps_the_counts(
-    app, client, login, session, invited_symposium, create_registration, caplog
-):
-    person = create_registration(
-        invited_symposium,
-        given_name="Rosa",
-        family_name="Mamani",
-        email="rosa@example.pe",
-        organisation="PRODUCE",
-        accessibility_needs="Captions",
-        youth=True,
-        manage_token_hash="b" * 64,
-    )
-    create_registration(invited_symposium, sex="Male")
-    nomination = _traces(session, invited_symposium, person)
-    user = login()
-    base = base_url(invited_symposium)
-    summary_before = client.get(f"{base}/summary.csv").data
-    url = f"{base}/{person.id}/erase"
-
-    page = client.get(url).get_data(as_text=True)
-    assert "Rosa Mamani" in page and "I understand this cannot be undone" in page
-    assert post_form(client, url, {}).status_code == 422
-    session.expire_all()
-    assert session.get(Registration, person.id).email == "rosa@example.pe"
-
-    caplog.set_level(logging.INFO, logger=app.logger.name)
-    response = post_form(client, url, {"understood": "y"})
-    assert response.status_code == 302
-    session.expire_all()
-    erased = session.get(Registration, person.id)
-    assert (erased.given_name, erased.family_name, erased.email) == ("", "", None)
-    assert (erased.organisation, erased.job_title, erased.accessibility_needs) == ("", "", "")
-    assert erased.manage_token_hash is None and erased.erased_by_id == user.id
-    assert erased.erased_at is not None
-    kept = (erased.economy_id, erased.sex, erased.youth, erased.organisation_type, erased.role)
-    assert kept == (person.economy_id, "Female", True, "Government", "participant")
-    assert erased.status == "confirmed"
-    assert session.scalar(sa.select(DayAttendance.attended)) is True
-
-    nomination = session.get(Nomination, nomination.id)
-    assert "Rosa" not in nomination.given_name + nomination.family_name
-    assert nomination.email == "erased" and nomination.note == nomination.organisation == ""
-    assert nomination.invitation.revoked_at is not None
-    row = session.scalars(sa.select(AttendanceRow)).one()
-    assert (row.name, row.email) == ("", "")
-    mail = session.scalars(sa.select(OutboxMessage)).one()
-    assert (mail.recipient, mail.body, mail.attachments) == ("erased", "(erased)", [])
-    assert mail.subject == "Registration confirmed"
-    assert mail.status == "failed"  # still queued: never sent to "erased"
-
-    exports = client.get(f"{base}.csv").data + client.get(f"{base}.xlsx").data
-    exports += client.get(base).data
-    assert b"Rosa" not in exports and b"rosa@example.pe" not in exports
-    assert client.get(f"{base}/summary.csv").data == summary_before
-    logged = [r.getMessage() for r in caplog.records if "erased" in r.getMessage()]
-    assert logged == [f"Registration {person.id} erased by user {user.id}"]
-    # Erased once is enough: the page does not offer it again.
-    assert client.get(url).status_code == 302
 
 
 # --- viewers ---------------------------------------------------------------------------------
