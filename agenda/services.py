@@ -35,6 +35,12 @@ class ItemInput:
     materials: tuple[str, ...] = ()
 
 
+def has_items(session: Session, symposium: Symposium) -> bool:
+    """Whether the agenda has any item yet (cancelled ones count)."""
+    day_ids = [day.id for day in symposium.days]
+    return bool(session.scalar(sa.select(sa.exists().where(AgendaItem.day_id.in_(day_ids)))))
+
+
 def items_by_day(session: Session, symposium: Symposium) -> dict[int, list[AgendaItem]]:
     """Each day's items in order, keyed by day id, with their people loaded (one query)."""
     day_ids = [day.id for day in symposium.days]
@@ -275,7 +281,7 @@ def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
             f"“{preset.label}” needs {len(preset.days)} days; this symposium has "
             f"{len(symposium.days)}."
         )
-    if any(items_by_day(session, symposium).values()):
+    if has_items(session, symposium):
         raise AgendaError("The agenda already has items; a template only fills an empty one.")
     count = 0
     for day, preset_items in zip(symposium.days, preset.days, strict=False):

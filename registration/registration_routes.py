@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 
+from agenda.services import has_items
 from registration import bp
 from registration.confirmations import personal_calendar, queue_confirmation, queue_promotions
 from registration.forms import ConfirmForm
@@ -214,7 +215,7 @@ def manage(token: str) -> Any:
         editable=editable,
         position=waiting_position(session, registration),
         confirm=ConfirmForm(),
-        has_calendar=personal_calendar(session, symposium, registration.full_name) is not None,
+        has_calendar=has_items(session, symposium),
     )
 
 

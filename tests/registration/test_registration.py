@@ -86,6 +86,7 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
 
     manage = client.get(f"/registration/{token}").get_data(as_text=True)
     assert "Your registration, Ana Pérez" in manage and ">confirmed<" in manage
+    assert "Add to my calendar (.ics)" in manage
     assert client.get(f"/registration/{token}/calendar.ics").mimetype == "text/calendar"
 
 
@@ -126,6 +127,9 @@ def test_the_waiting_list_fills_in_order_and_a_cancellation_promotes_the_first(
     assert [first.status, second.status, third.status] == ["cancelled", "confirmed", "waiting"]
     promoted = mails(session, "second@example.org")[-1]
     assert promoted.subject == f"You have a place: {symposium.title}"
+    page = client.get(f"/registration/{MANAGE.search(waiting_mail.body).group(1)}")
+    assert ">confirmed<" in page.get_data(as_text=True)
+    assert "Add to my calendar" not in page.get_data(as_text=True)  # the agenda has no items
 
 
 def test_invitation_only_symposium_registers_the_accepted_nominee_prefilled(
