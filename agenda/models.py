@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import chain
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from symposium.db import Base
-from symposium.models import SEXES, Economy, SymposiumDay, utcnow
+from symposium.models import SEXES, Economy, Symposium, SymposiumDay, new_version, utcnow
 
 __all__ = ["SEXES", "AgendaItem", "ItemPerson", "Speaker"]
 
@@ -76,3 +78,49 @@ class ItemPerson(Base):
 
     item: Mapped[AgendaItem] = relationship(back_populates="people")
     speaker: Mapped[Speaker] = relationship()
+
+
+# --- the agenda version -------------------------------------------------------------------------
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _new_agenda_version(session: Session, _flush_context) -> None:
+    """Give each symposium whose agenda this flush changed a new ``agenda_version``.
+
+    Every write to the agenda goes through the ORM, so this sees them all: an item, its people
+    or a speaker added, changed or deleted (and an economy renamed, which changes every
+    speaker's economy). In the same transaction as the change, so a copy of the agenda keyed on
+    the version can never outlive it; ``updated_at`` is left alone (the set-up did not change).
+    """
+    changed = list(chain(session.new, session.dirty, session.deleted))
+    day_ids = {o.day_id for o in changed if isinstance(o, AgendaItem)}
+    item_ids = {o.item_id for o in changed if isinstance(o, ItemPerson)}
+    symposium_ids = {o.symposium_id for o in changed if isinstance(o, Speaker)}
+    everyone = any(isinstance(o, Economy) for o in changed)
+    if not (day_ids or item_ids or symposium_ids or everyone):
+        return
+    connection = session.connection()
+    if item_ids:
+        day_ids |= set(
+            connection.scalars(sa.select(AgendaItem.day_id).where(AgendaItem.id.in_(item_ids)))
+        )
+    if day_ids:
+        symposium_ids |= set(
+            connection.scalars(
+                sa.select(SymposiumDay.symposium_id).where(SymposiumDay.id.in_(day_ids))
+            )
+        )
+    symposium_ids.discard(None)
+    if not (symposium_ids or everyone):
+        return
+    version = new_version()
+    update = sa.update(Symposium).values(
+        agenda_version=version,
+        updated_at=Symposium.updated_at,  # not a change of the set-up
+    )
+    if not everyone:
+        update = update.where(Symposium.id.in_(symposium_ids))
+    connection.execute(update)
+    for symposium in session.identity_map.values():  # the loaded copies know it too
+        if isinstance(symposium, Symposium) and (everyone or symposium.id in symposium_ids):
+            set_committed_value(symposium, "agenda_version", version)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -69,10 +71,38 @@ def _person(
     return PersonRef(name, economy, organisation, key)
 
 
-def _plans_by_day(session: Session, symposium: Symposium) -> dict[int, list[ItemPlan]]:
-    """Each day's items as plans, in order, keyed by day id: read as plain rows (two queries),
-    which costs a fraction of loading the items and their people as objects."""
-    day_ids = [day.id for day in symposium.days]
+PlansByDay = dict[int, tuple[ItemPlan, ...]]
+_PLANS_KEPT = 64  # agendas kept by each process; a registration needs its symposium's
+_plans: OrderedDict[tuple, PlansByDay] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def _plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
+    """Each day's items as plans, in order, keyed by day id.
+
+    Kept between requests under the symposium's ``agenda_version``, which every change to its
+    items, their people or its speakers replaces in the same transaction (``agenda.models``):
+    a registration, the public page and the calendar feed do not read the agenda again until
+    it changes. Pending changes are flushed first, so they count.
+    """
+    session.flush()
+    day_ids = tuple(day.id for day in symposium.days)
+    key = (session.get_bind().url, symposium.id, symposium.agenda_version, day_ids)
+    with _plans_lock:
+        if (kept := _plans.get(key)) is not None:
+            _plans.move_to_end(key)
+            return kept
+    plans = _read_plans(session, day_ids)
+    with _plans_lock:
+        _plans[key] = plans
+        while len(_plans) > _PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plans
+
+
+def _read_plans(session: Session, day_ids: tuple[int, ...]) -> PlansByDay:
+    """The plans of these days, read as plain rows (two queries), which costs a fraction of
+    loading the items and their people as objects."""
     items = session.execute(
         sa.select(
             AgendaItem.id, AgendaItem.day_id, AgendaItem.kind, AgendaItem.title,
@@ -111,7 +141,7 @@ def _plans_by_day(session: Session, symposium: Symposium) -> dict[int, list[Item
                 last_modified=item.updated_at.replace(tzinfo=dt.UTC),
             )
         )
-    return grouped
+    return {day_id: tuple(plans) for day_id, plans in grouped.items()}
 
 
 def agenda_document(

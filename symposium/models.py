@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +20,11 @@ SEXES = ("Female", "Male", "Other", "Prefer not to say")
 def utcnow() -> dt.datetime:
     """Timezone-aware now in UTC (stored as naive UTC, the portable form)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_version() -> str:
+    """A fresh random version stamp (random, not counted: two writers never make the same)."""
+    return secrets.token_hex(8)
 
 
 class Economy(Base):
@@ -113,6 +119,9 @@ class Symposium(Base):
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A new random value whenever an agenda item, its people or a speaker changes (the agenda
+    # package sets it): what a copy of the agenda kept between requests is checked against.
+    agenda_version: Mapped[str] = mapped_column(sa.String(32), default=new_version)
 
     days: Mapped[list[SymposiumDay]] = relationship(
         back_populates="symposium",
