@@ -224,18 +224,17 @@ def register(
     data = _clean(data)
     _check(session, symposium, data)
     _lock(session, symposium)
-    existing = session.scalar(
-        sa.select(Registration).where(
-            Registration.symposium_id == symposium.id, Registration.email == data.email
-        )
-    )
+    existing_id, confirmed = session.execute(
+        _existing_and_confirmed(symposium.id, data.email)
+    ).one()
+    existing = session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in ACTIVE:
         raise RegistrationError(
             "This e-mail address is already registered. Your confirmation mail has a link to "
             "change or cancel the registration.",
             "email",
         )
-    status = _first_status(session, symposium, settings)  # before the new row is flushed
+    status = _first_status(symposium, settings, confirmed)
     registration = existing or Registration(symposium_id=symposium.id)
     if existing is None:
         session.add(registration)
@@ -253,13 +252,25 @@ def register(
     return Registered(registration, token)
 
 
+def _existing_and_confirmed(symposium_id: int, email: str) -> sa.Select:
+    """One row: the id of this address's registration (None if it has none) and how many
+    places are taken, in one statement, read under the symposium's lock."""
+    of_symposium = Registration.symposium_id == symposium_id
+    return sa.select(
+        sa.select(Registration.id).where(of_symposium, Registration.email == email)
+        .scalar_subquery(),
+        sa.select(sa.func.count(Registration.id))
+        .where(of_symposium, Registration.status == RegistrationStatus.CONFIRMED)
+        .scalar_subquery(),
+    )  # fmt: skip
+
+
 def _first_status(
-    session: Session, symposium: Symposium, settings: RegistrationSettings
+    symposium: Symposium, settings: RegistrationSettings, confirmed: int
 ) -> RegistrationStatus:
     if settings.moderated:
         return RegistrationStatus.PENDING
-    left = places_left(session, symposium)
-    if left is None or left > 0:
+    if symposium.capacity is None or confirmed < symposium.capacity:
         return RegistrationStatus.CONFIRMED
     return RegistrationStatus.WAITING
 

@@ -9,7 +9,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from symposium.links import is_web_link
 from symposium.models import Economy, Symposium, SymposiumDay
@@ -187,7 +187,8 @@ def list_symposia(session: Session) -> list[Symposium]:
 
 
 def get_symposium(session: Session, symposium_id: int) -> Symposium | None:
-    return session.get(Symposium, symposium_id)
+    """The symposium with its days (nearly every page shows them), in one query."""
+    return session.get(Symposium, symposium_id, options=[joinedload(Symposium.days)])
 
 
 def member_economies(session: Session) -> list[Economy]:
