@@ -26,6 +26,7 @@ from registration.registrations import (
     registration_for_token,
     registration_open,
     settings_for,
+    symposium_and_settings,
     update_registration,
     update_settings,
     waiting_position,
@@ -35,7 +36,7 @@ from symposium.auth import organiser_required, public
 from symposium.links import external_url
 from symposium.models import Economy, Symposium
 from symposium.routes import symposium_or_404
-from symposium.services import get_symposium, known_timezones
+from symposium.services import known_timezones
 
 
 def _manage_link(token: str) -> str:
@@ -98,10 +99,10 @@ def _after_registering(registered: Registered) -> Any:
 @bp.route("/register/<int:symposium_id>", methods=["GET", "POST"])
 @public
 def open_registration(symposium_id: int) -> Any:
-    symposium = get_symposium(db.session(), symposium_id)
-    if symposium is None:
+    found = symposium_and_settings(db.session(), symposium_id)
+    if found is None:
         abort(404)
-    settings = settings_for(db.session(), symposium)
+    symposium, settings = found
     if settings.mode == RegistrationMode.INVITATION:
         abort(404)  # no public form: nothing to show
     form = RegistrationForm()

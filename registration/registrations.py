@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from registration.circular_services import circular_texts_defaults, latest_version
 from registration.models import (
@@ -60,6 +60,27 @@ class RegistrantInput:
 
 
 # --- settings --------------------------------------------------------------------------------
+
+
+_SYMPOSIUM_AND_SETTINGS = (
+    sa.select(Symposium, RegistrationSettings)
+    .outerjoin(RegistrationSettings, RegistrationSettings.symposium_id == Symposium.id)
+    .options(joinedload(Symposium.days))
+    .where(Symposium.id == sa.bindparam("symposium_id"))
+)  # built once: the open form reads it on every request
+
+
+def symposium_and_settings(
+    session: Session, symposium_id: int
+) -> tuple[Symposium, RegistrationSettings] | None:
+    """The symposium (with its days) and its registration settings in one query, the settings
+    created with defaults on first use; None when there is no such symposium."""
+    found = session.execute(_SYMPOSIUM_AND_SETTINGS, {"symposium_id": symposium_id})
+    row = found.unique().one_or_none()
+    if row is None:
+        return None
+    symposium, settings = row
+    return symposium, settings if settings is not None else settings_for(session, symposium)
 
 
 def settings_for(session: Session, symposium: Symposium) -> RegistrationSettings:
@@ -125,15 +146,18 @@ def registration_open(symposium: Symposium, now: dt.datetime | None = None) -> b
     return today <= symposium.registration_deadline
 
 
+_LOCK = (
+    sa.update(RegistrationSettings)
+    .where(RegistrationSettings.symposium_id == sa.bindparam("locked_symposium"))
+    .values(changes=RegistrationSettings.changes + 1)
+    .execution_options(synchronize_session=False)  # nothing in the session reads it
+)
+
+
 def _lock(session: Session, symposium: Symposium) -> None:
     """Serialise place-taking changes of one symposium (see the module docstring)."""
     settings_for(session, symposium)
-    session.execute(
-        sa.update(RegistrationSettings)
-        .where(RegistrationSettings.symposium_id == symposium.id)
-        .values(changes=RegistrationSettings.changes + 1)
-        .execution_options(synchronize_session=False)  # nothing in the session reads it
-    )
+    session.execute(_LOCK, {"locked_symposium": symposium.id})
 
 
 def count(session: Session, symposium_id: int, status: RegistrationStatus) -> int:
@@ -224,9 +248,8 @@ def register(
     data = _clean(data)
     _check(session, symposium, data)
     _lock(session, symposium)
-    existing_id, confirmed = session.execute(
-        _existing_and_confirmed(symposium.id, data.email)
-    ).one()
+    asked = {"symposium_id": symposium.id, "email": data.email}
+    existing_id, confirmed = session.execute(_EXISTING_AND_CONFIRMED, asked).one()
     existing = session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in ACTIVE:
         raise RegistrationError(
@@ -252,17 +275,22 @@ def register(
     return Registered(registration, token)
 
 
-def _existing_and_confirmed(symposium_id: int, email: str) -> sa.Select:
-    """One row: the id of this address's registration (None if it has none) and how many
-    places are taken, in one statement, read under the symposium's lock."""
-    of_symposium = Registration.symposium_id == symposium_id
-    return sa.select(
-        sa.select(Registration.id).where(of_symposium, Registration.email == email)
-        .scalar_subquery(),
-        sa.select(sa.func.count(Registration.id))
-        .where(of_symposium, Registration.status == RegistrationStatus.CONFIRMED)
-        .scalar_subquery(),
-    )  # fmt: skip
+# One row: the id of an address's registration (None if it has none) and how many places are
+# taken, read in one statement under the symposium's lock.
+_EXISTING_AND_CONFIRMED = sa.select(
+    sa.select(Registration.id)
+    .where(
+        Registration.symposium_id == sa.bindparam("symposium_id"),
+        Registration.email == sa.bindparam("email"),
+    )
+    .scalar_subquery(),
+    sa.select(sa.func.count(Registration.id))
+    .where(
+        Registration.symposium_id == sa.bindparam("symposium_id"),
+        Registration.status == RegistrationStatus.CONFIRMED,
+    )
+    .scalar_subquery(),
+)
 
 
 def _first_status(

@@ -30,6 +30,7 @@ Keep the lease well above the SMTP timeout (30 s), or a slow send can be taken o
 from __future__ import annotations
 
 import base64
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,18 +82,23 @@ def queue_mail(
     # then this insert waits for it and does nothing. (A savepoint would not do: on SQLite,
     # releasing a savepoint that opened the transaction commits it, and the mail would no
     # longer go with the caller's change.)
-    insert = _insert_for(session.get_bind().dialect.name)
-    queued = session.scalar(
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
-        .returning(OutboxMessage)
-    )
+    queued = session.scalar(_queue_statement(session.get_bind().dialect.name), values)
     if queued is not None:
         return queued
     return session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
     ).one()
+
+
+@functools.cache
+def _queue_statement(dialect: str) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING, built once per dialect (the values are
+    parameters): registering queues a mail on every request."""
+    return (
+        _insert_for(dialect)(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+        .returning(OutboxMessage)
+    )
 
 
 def _insert_for(dialect: str):
