@@ -74,3 +74,27 @@ def test_upgrade_loads_the_economies_and_downgrade_upgrade_round_trips(empty_app
     migrate.upgrade(empty_app)
     with engine.connect() as connection:
         assert "symposium" in sa.inspect(connection).get_table_names()
+
+
+def test_symposia_made_before_the_agenda_version_each_get_one_of_their_own(empty_app):
+    """Migration 0008: a copy of an agenda is kept under its symposium's version, so existing
+    symposia must not share one (nor have an empty one)."""
+    config = migrate.alembic_config(empty_app)
+    engine = db.database(empty_app).engine
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        for title in ("First", "Second"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO symposium (title, project_number, forum, po_name, po_email, "
+                    "host_timezone, platform_name, languages, created_at, updated_at) VALUES "
+                    "(:title, 'SME 01 2026A', 'SMEWG', 'Ana', 'ana@example.org', 'America/Lima', "
+                    "'Zoom', '[]', :now, :now)"
+                ),
+                {"title": title, "now": dt.datetime(2026, 1, 1)},
+            )
+    command.upgrade(config, "0008")
+    with engine.connect() as connection:
+        versions = connection.execute(sa.text("SELECT agenda_version FROM symposium")).scalars()
+        versions = list(versions)
+    assert len(versions) == 2 and len(set(versions)) == 2 and "" not in versions
