@@ -12,7 +12,8 @@ from agenda.ical import agenda_calendar
 from agenda.services import agenda_document
 from registration.distribution import day_dates
 from registration.models import Registration, RegistrationStatus
-from registration.registrations import Registered, waiting_position
+from registration.places import waiting_position
+from registration.registrations import Registered
 from symposium.models import Symposium, utcnow
 from symposium.outbox import Attachment, queue_mail
 

@@ -17,13 +17,8 @@ from registration.demo_people import Attendee, ascii_mailbox, demo_people, displ
 from registration.distribution import distribute_circular, queue_invitation_mail
 from registration.models import FocalPoint, Nomination, ParticipantRole, Registration
 from registration.nominations import NomineeInput, decide, nominate
-from registration.registrations import (
-    RegistrantInput,
-    cancel_registration,
-    change_role,
-    prefill,
-    register,
-)
+from registration.places import cancel_registration, change_role
+from registration.registrations import RegistrantInput, prefill, register
 from symposium.links import external_url
 from symposium.models import Symposium
 

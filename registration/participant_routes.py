@@ -50,7 +50,8 @@ from registration.participants import (
     symposium_registrations,
     waiting_list,
 )
-from registration.registrations import RegistrationError, change_role
+from registration.places import change_role
+from registration.registrations import RegistrationError
 from symposium import db
 from symposium.auth import organiser_required
 from symposium.models import Economy, Symposium

@@ -18,7 +18,8 @@ from registration.models import (
     Registration,
     RegistrationStatus,
 )
-from registration.registrations import RegistrationError, approve, change_status
+from registration.places import approve, change_status
+from registration.registrations import RegistrationError
 from symposium.models import SEXES, Economy, Symposium
 
 PAGE_SIZE = 100

@@ -15,11 +15,11 @@ from registration.confirmations import personal_calendar, queue_confirmation, qu
 from registration.forms import ConfirmForm
 from registration.models import Registration, RegistrationMode, RegistrationStatus
 from registration.nominations import invitation_for_token
+from registration.places import cancel_registration, waiting_position
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
 from registration.registrations import (
     Registered,
     RegistrationError,
-    cancel_registration,
     places_left,
     prefill,
     register,
@@ -29,7 +29,6 @@ from registration.registrations import (
     symposium_and_settings,
     update_registration,
     update_settings,
-    waiting_position,
 )
 from symposium import db
 from symposium.auth import organiser_required, public

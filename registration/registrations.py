@@ -1,5 +1,6 @@
-"""Registrations: by invitation or open form, capacity with a waiting list, moderation,
-self-service changes and cancellation with promotion of the first in line.
+"""Registrations: the settings, registering by invitation or on the open form (confirmed while
+places last, then on the waiting list; in a moderated symposium pending approval) and
+self-service changes. Places freed and taken afterwards are in places.py.
 
 Every change that may take or free a place starts by updating the symposium's
 ``RegistrationSettings`` row (the same lock idea as nominations, see nominations.py), so
@@ -121,7 +122,7 @@ def update_settings(
     if not privacy_notice.strip():
         raise RegistrationError("Registrants must be able to read a privacy notice.", "notice")
     settings = settings_for(session, symposium)
-    _lock(session, symposium)
+    lock_places(session, symposium)
     session.refresh(settings)
     settings.mode, settings.moderated = mode, moderated
     threshold_changed = settings.attendance_threshold_minutes != threshold
@@ -154,8 +155,9 @@ _LOCK = (
 )
 
 
-def _lock(session: Session, symposium: Symposium) -> None:
-    """Serialise place-taking changes of one symposium (see the module docstring)."""
+def lock_places(session: Session, symposium: Symposium) -> None:
+    """Serialise place-taking changes of one symposium (see the module docstring): the
+    first statement of every change that may take or free a place."""
     settings_for(session, symposium)
     session.execute(_LOCK, {"locked_symposium": symposium.id})
 
@@ -247,7 +249,7 @@ def register(
         )
     data = _clean(data)
     _check(session, symposium, data)
-    _lock(session, symposium)
+    lock_places(session, symposium)
     asked = {"symposium_id": symposium.id, "email": data.email}
     existing_id, confirmed = session.execute(_EXISTING_AND_CONFIRMED, asked).one()
     existing = session.get(Registration, existing_id) if existing_id is not None else None
@@ -321,7 +323,7 @@ def update_registration(session: Session, registration: Registration, data: Regi
         raise RegistrationError(f"This registration is {registration.status}.")
     data = _clean(data)
     _check(session, symposium, data)
-    _lock(session, symposium)
+    lock_places(session, symposium)
     clash = session.scalar(
         sa.select(Registration.id).where(
             Registration.symposium_id == symposium.id,
@@ -334,106 +336,3 @@ def update_registration(session: Session, registration: Registration, data: Regi
     for f in fields(data):
         setattr(registration, f.name, getattr(data, f.name))
     session.flush()
-
-
-# --- places freed and taken -------------------------------------------------------------------
-
-
-def cancel_registration(session: Session, registration: Registration) -> list[Registration]:
-    """Cancel; a freed place goes to the first in line. Returns those promoted."""
-    if registration.status not in ACTIVE:
-        raise RegistrationError(f"This registration is already {registration.status}.")
-    _lock(session, registration.symposium)
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = utcnow()
-    session.flush()
-    return promote_waiting(session, registration.symposium)
-
-
-def promote_waiting(session: Session, symposium: Symposium) -> list[Registration]:
-    """Confirm people from the waiting list, in order, while places are free."""
-    _lock(session, symposium)
-    left = places_left(session, symposium)
-    query = (
-        sa.select(Registration)
-        .where(
-            Registration.symposium_id == symposium.id,
-            Registration.status == RegistrationStatus.WAITING,
-        )
-        .order_by(Registration.created_at, Registration.id)
-    )
-    if left is not None:
-        query = query.limit(left)
-    promoted = list(session.scalars(query))
-    for registration in promoted:
-        registration.status = RegistrationStatus.CONFIRMED
-    session.flush()
-    return promoted
-
-
-def change_status(session: Session, registration: Registration, status: str) -> list[Registration]:
-    """An organiser's change of status; returns those promoted from the waiting list."""
-    if status not in set(RegistrationStatus):
-        raise RegistrationError("Unknown status.")
-    if registration.erased_at is not None:
-        raise RegistrationError("This registration was erased.")
-    _lock(session, registration.symposium)
-    session.refresh(registration)
-    if registration.status == status:
-        return []
-    if status == RegistrationStatus.CONFIRMED:
-        left = places_left(session, registration.symposium)
-        if left == 0:
-            raise RegistrationError(
-                f"The symposium is full ({registration.symposium.capacity} places): raise the "
-                f"capacity in the set-up to confirm {registration.full_name}."
-            )
-    registration.status = status
-    if status == RegistrationStatus.CANCELLED:
-        registration.cancelled_at = utcnow()
-    if status == RegistrationStatus.WAITING:
-        registration.created_at = utcnow()  # sent back to the end of the line, not its head
-    session.flush()
-    return promote_waiting(session, registration.symposium)
-
-
-def approve(session: Session, registration: Registration) -> RegistrationStatus:
-    """Approve a registration awaiting moderation: a place if one is free, else the line."""
-    if registration.status != RegistrationStatus.PENDING:
-        raise RegistrationError(f"{registration.full_name} is not waiting for approval.")
-    _lock(session, registration.symposium)
-    left = places_left(session, registration.symposium)
-    registration.status = (
-        RegistrationStatus.CONFIRMED if left is None or left > 0 else RegistrationStatus.WAITING
-    )
-    # The line is ordered by approval, not by the first click.
-    registration.created_at = utcnow()
-    session.flush()
-    return RegistrationStatus(registration.status)
-
-
-def change_role(session: Session, registration: Registration, role: str) -> None:
-    if role not in set(ParticipantRole):
-        raise RegistrationError("Unknown role.")
-    registration.role = role
-    session.flush()
-
-
-def waiting_position(session: Session, registration: Registration) -> int | None:
-    """1 for the first in line; None when not waiting."""
-    if registration.status != RegistrationStatus.WAITING:
-        return None
-    ahead = session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.symposium_id == registration.symposium_id,
-            Registration.status == RegistrationStatus.WAITING,
-            sa.or_(
-                Registration.created_at < registration.created_at,
-                sa.and_(
-                    Registration.created_at == registration.created_at,
-                    Registration.id < registration.id,
-                ),
-            ),
-        )
-    )
-    return ahead + 1
