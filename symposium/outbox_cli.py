@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -20,17 +21,38 @@ outbox_cli = AppGroup("outbox", help="Deliver queued mail and see where the outb
 
 
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM or Ctrl-C instead of dying mid-mail; return the undo."""
+    """Set ``stop`` on SIGTERM or Ctrl-C instead of dying mid-mail; return the undo.
+
+    The handler itself does nothing: the signal's number reaches a pipe (``set_wakeup_fd``,
+    written by the interpreter's C handler) and a helper thread sets ``stop``. Setting it in
+    the handler would take the event's lock in the main thread, which deadlocks when the
+    signal lands while the main thread holds that lock inside ``stop.wait()``.
+    """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None  # only the main thread may install handlers
     signals = (signal.SIGTERM, signal.SIGINT)
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous_fd = signal.set_wakeup_fd(write_end)
     previous = {number: signal.getsignal(number) for number in signals}
     for number in signals:
-        signal.signal(number, lambda *_: stop.set())
+        signal.signal(number, lambda *_: None)
+
+    def watch() -> None:
+        while received := os.read(read_end, 64):  # b"" once the write end is closed
+            if any(number in signals for number in received):
+                stop.set()
+
+    watcher = threading.Thread(target=watch, name="outbox-signals", daemon=True)
+    watcher.start()
 
     def restore() -> None:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        signal.set_wakeup_fd(previous_fd)
+        os.close(write_end)
+        watcher.join()
+        os.close(read_end)
 
     return restore
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
+
+import pytest
 
 from symposium import db
 from symposium.models import MailStatus, utcnow
@@ -102,6 +106,35 @@ def test_sigterm_stops_an_idle_loop_without_waiting_for_the_next_poll(
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     assert time.monotonic() - stopped_at < 10
+
+
+# The worker's own stop signal, landing at its worst moment: while the main thread holds the
+# stop event's lock, as it does for an instant inside every ``stop.wait()`` between two mails.
+SIGNAL_INSIDE_WAIT = """
+import os, signal, threading
+from symposium.outbox_cli import _stop_on_signals
+
+stop = threading.Event()
+restore = _stop_on_signals(stop)
+with stop._cond:
+    os.kill(os.getpid(), signal.SIGTERM)
+    total = sum(range(10_000))  # the Python-level handler runs here, between two bytecodes
+print("stopped" if stop.wait(10) else "not stopped", flush=True)
+restore()
+"""
+
+
+def test_a_stop_signal_inside_the_wait_between_mails_still_stops_the_worker():
+    """Setting the event in the handler itself deadlocked here (one CI run's worker did not
+    exit 30 s after SIGTERM)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", SIGNAL_INSIDE_WAIT], capture_output=True, text=True, timeout=30
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process hung on its own signal handler")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped"
 
 
 # --- command line ------------------------------------------------------------------------
