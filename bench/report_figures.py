@@ -126,6 +126,20 @@ def run(name: str, url: str, folder: str, sizes: tuple[int, int, int], repeat: i
         f"  ({_verdict(r['peak_mb'] < 500)}: target < 500 MB)"
     )
     print(f"  ({r['attended']:,} participants attended, {r['responded']:,} survey responses)")
+    lb.summary(
+        f"{name} completion figures, {r['rows']:,} rows",
+        f"{r['figures']:.2f} s, peak {r['peak_mb']:.0f} MB",
+        f"{ratio:.2f}× loading the rows into pandas ({r['load']:.2f} s)",
+        "≤ 2×, < 500 MB",
+        ratio <= 2 and r["peak_mb"] < 500,
+    )
+    lb.summary(
+        f"{name} completion dashboard page",
+        f"{r['dashboard']:.2f} s",
+        f"PDF {r['pdf']:.2f} s, XLSX {r['xlsx']:.2f} s",
+        "< 2 s",
+        r["dashboard"] < 2,
+    )
 
 
 def run_postgres(folder: str, sizes: tuple[int, int, int], repeat: int) -> None:
