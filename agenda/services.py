@@ -87,7 +87,7 @@ def _plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
     """
     session.flush()
     day_ids = tuple(day.id for day in symposium.days)
-    key = (session.get_bind().url, symposium.id, symposium.agenda_version, day_ids)
+    key = (session.get_bind().engine.url, symposium.id, symposium.agenda_version, day_ids)
     with _plans_lock:
         if (kept := _plans.get(key)) is not None:
             _plans.move_to_end(key)
