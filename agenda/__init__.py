@@ -10,7 +10,7 @@ bp = Blueprint(
     static_url_path="/agenda-static",
 )
 
-from agenda import models, public, routes  # noqa: E402,F401  (register the views on bp)
+from agenda import models, privacy, public, routes  # noqa: E402,F401  (views, erasure step)
 
 
 def init_app(app: Flask) -> None:

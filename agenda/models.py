@@ -29,6 +29,9 @@ class Speaker(Base):
     economy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("economy.id"))
     organisation: Mapped[str | None] = mapped_column(sa.String(200))
     sex: Mapped[str] = mapped_column(sa.String(20), default="Prefer not to say")
+    # Set when the registration of the same person (by e-mail) was erased: the speaker keeps
+    # only sex and economy, and the completion report counts the two records as one person.
+    erased_registration_id: Mapped[int | None]
 
     economy: Mapped[Economy | None] = relationship()
 

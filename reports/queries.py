@@ -49,7 +49,8 @@ class ReportData:
       email, role, sex, economy_id.
     - ``attendance``: registration_id, day_number, minutes, checked_in.
     - ``agenda_speakers``: one row per person and role on items not cancelled: speaker_id,
-      name, email, role, sex, economy_id.
+      name, email, role, sex, economy_id, erased_registration_id (the erased registration of
+      the same person, if any).
     - ``economies``: economy_id, name, is_member, position.
     - ``answers``: response_id, outcome, number (the outcome questions only).
     - ``survey``: None when the symposium has no survey.
@@ -175,6 +176,7 @@ def agenda_speakers_query(symposium_id: int) -> sa.Select:
             ItemPerson.role,
             Speaker.sex,
             Speaker.economy_id,
+            Speaker.erased_registration_id,
         )
         .join(ItemPerson, ItemPerson.speaker_id == Speaker.id)
         .join(AgendaItem, AgendaItem.id == ItemPerson.item_id)

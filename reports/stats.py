@@ -110,12 +110,16 @@ def speakers_and_experts(data: ReportData) -> pd.DataFrame:
     """Agenda speakers/moderators and registered speakers/moderators, one row per person.
 
     Registrations come first so their sex and economy win over the hand-entered agenda's; the
-    e-mail (letter case ignored) is what makes two rows one person.
+    e-mail (letter case ignored) is what makes two rows one person, and once the person was
+    erased (no e-mail left), the registration the agenda's record remembers.
     """
     registered = data.speaker_registrations.assign(source="registration")
     registered["key"] = "r" + registered["registration_id"].astype(str)
     agenda = data.agenda_speakers.assign(source="agenda")
-    agenda["key"] = "a" + agenda["speaker_id"].astype(str)
+    erased = agenda["erased_registration_id"]
+    agenda["key"] = ("a" + agenda["speaker_id"].astype(str)).where(
+        erased.isna(), "r" + erased.astype("Int64").astype(str)
+    )
     columns = ["key", "name", "email", "role", "sex", "economy_id", "source"]
     people = pd.concat([registered[columns], agenda[columns]], ignore_index=True)
     email = people["email"].fillna("").astype(str).str.strip().str.lower()

@@ -123,3 +123,63 @@ def test_erasing_removes_the_person_everywhere_and_keeps_the_counts(
     assert logged == [f"Registration {person.id} erased by user {user.id}"]
     # Erased once is enough: the page does not offer it again.
     assert client.get(url).status_code == 302
+
+
+def test_an_erased_speaker_leaves_the_agenda_and_is_still_counted_once(
+    client, login, session, invited_symposium, create_registration, economies
+):
+    """The same person as a speaking registrant and on the agenda (one e-mail address), and a
+    participant who also speaks on the agenda: both erased, the agenda and its downloads show
+    neither, and the report counts the same speakers before and after."""
+    from agenda.services import ItemInput, SpeakerInput, add_item, save_speaker
+
+    symposium = invited_symposium
+    both = create_registration(
+        symposium, given_name="Rosa", family_name="Mamani", email="rosa@example.pe", role="speaker"
+    )
+    listener = create_registration(
+        symposium, given_name="Kenji", family_name="Sato", email="kenji@example.jp", sex="Male"
+    )
+    people = [
+        save_speaker(session, symposium, SpeakerInput(name, email, economies[economy].id, org, sex))
+        for name, email, economy, org, sex in (
+            ("Rosa Mamani", "Rosa@Example.pe", "Peru", "PRODUCE", "Female"),
+            ("Kenji Sato", "kenji@example.jp", "Chile", "JETRO Santiago", "Male"),
+            ("Lan Nguyen", "lan@example.vn", "Viet Nam", "E-commerce Agency", "Female"),
+        )
+    ]
+    ids = tuple(speaker.id for speaker in people)
+    add_item(session, symposium.days[0], ItemInput("panel", "Panel", 60, "", ids))
+    session.commit()
+    login()
+    agenda_urls = (f"/agenda/{symposium.id}", f"/agenda/{symposium.id}.ics")
+    agenda_urls += (f"/agenda/{symposium.id}.csv", f"/agenda/{symposium.id}.pdf")
+    before = client.get(f"/api/symposia/{symposium.id}/report").get_json()["speakers"]
+    assert "Rosa Mamani" in client.get(agenda_urls[0]).get_data(as_text=True)
+    assert before["total"] == 3 and before["by_sex"]["Female"] == 2
+
+    for registration in (both, listener):
+        url = f"/symposia/{symposium.id}/registrations/{registration.id}/erase"
+        assert post_form(client, url, {"understood": "y"}).status_code == 302
+
+    after = client.get(f"/api/symposia/{symposium.id}/report").get_json()["speakers"]
+    assert (after["total"], after["by_sex"], after["women"]) == (
+        before["total"], before["by_sex"], before["women"]
+    )  # fmt: skip
+    for url in agenda_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.get_data().decode("utf-8", "replace")
+        for trace in ("Mamani", "rosa@", "PRODUCE", "Kenji", "kenji@", "JETRO"):
+            assert trace not in text, (url, trace)
+    assert "Lan Nguyen" in client.get(agenda_urls[0]).get_data(as_text=True)
+    session.expire_all()
+    rosa, kenji, lan = (session.get(type(p), p.id) for p in people)
+    assert (rosa.name, rosa.email, rosa.organisation, rosa.sex) == (
+        "(erased)",
+        None,
+        None,
+        "Female",
+    )
+    assert (rosa.erased_registration_id, kenji.erased_registration_id) == (both.id, listener.id)
+    assert lan.erased_registration_id is None and lan.email == "lan@example.vn"

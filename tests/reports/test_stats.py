@@ -74,6 +74,11 @@ def test_uncertain_only_when_the_interval_straddles_the_target():
     assert (check(20, 100, 60).uncertain, check(20, 100, 60).met) == (False, False)
 
 
+AGENDA_SPEAKER_COLUMNS = [
+    "speaker_id", "name", "email", "role", "sex", "economy_id", "erased_registration_id"
+]  # fmt: skip
+
+
 def _data(**frames: pd.DataFrame) -> ReportData:
     header = ReportHeader(
         symposium_id=1,
@@ -91,7 +96,7 @@ def _data(**frames: pd.DataFrame) -> ReportData:
         "registrations": ["registration_id", "role", "sex", "youth", "economy_id"],
         "speaker_registrations": ["registration_id", "name", "email", "role", "sex", "economy_id"],
         "attendance": ["registration_id", "day_number", "minutes", "checked_in"],
-        "agenda_speakers": ["speaker_id", "name", "email", "role", "sex", "economy_id"],
+        "agenda_speakers": AGENDA_SPEAKER_COLUMNS,
         "answers": ["response_id", "outcome", "number"],
     }
     values = {name: frames.get(name, pd.DataFrame(columns=cols)) for name, cols in empty.items()}

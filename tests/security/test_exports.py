@@ -172,7 +172,7 @@ def _people_with_every_trace(session, full: FullSymposium) -> list[Registration]
         sa.select(Registration)
         .join(DayAttendance, DayAttendance.registration_id == Registration.id)
         .where(Registration.symposium_id == full.id, Registration.erased_at.is_(None))
-        # A speaker is also on the agenda (and the circulars sent), which erasure keeps.
+        # A speaker is also named in the circulars already sent, which erasure keeps.
         .where(Registration.role == "participant")
         .order_by(Registration.id)
     )
