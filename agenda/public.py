@@ -19,7 +19,7 @@ from agenda.table import agenda_csv
 from symposium import db
 from symposium.auth import public
 from symposium.models import Symposium
-from symposium.services import get_symposium, is_known_timezone, known_timezones
+from symposium.services import get_symposium, is_known_timezone
 
 
 def _symposium(symposium_id: int) -> Symposium:
@@ -62,7 +62,6 @@ def agenda_page(symposium_id: int) -> Any:
         symposium=symposium,
         document=document,
         viewer_zone=_chosen_zone(),
-        timezones=sorted(known_timezones()),
         kinds=ITEM_KINDS,
         current=current,
         upcoming=upcoming,

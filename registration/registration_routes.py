@@ -35,7 +35,6 @@ from symposium.auth import organiser_required, public
 from symposium.links import external_url
 from symposium.models import Economy, Symposium
 from symposium.routes import symposium_or_404
-from symposium.services import known_timezones
 
 
 def _manage_link(token: str) -> str:
@@ -52,9 +51,7 @@ def _economies() -> list[Economy]:
 def _form_page(template: str, form: RegistrationForm, status: int = 200, **context: Any):
     economies = _economies()
     zones = json.dumps({str(e.id): e.timezone for e in economies})
-    page = render_template(
-        template, form=form, economy_zones=zones, timezones=sorted(known_timezones()), **context
-    )
+    page = render_template(template, form=form, economy_zones=zones, **context)
     return page, status
 
 

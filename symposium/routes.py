@@ -14,7 +14,6 @@ from symposium.services import (
     SetupError,
     create_symposium,
     get_symposium,
-    known_timezones,
     list_symposia,
     member_economies,
     setup_of,
@@ -54,7 +53,6 @@ def _render_form(form: SymposiumForm, symposium: Symposium | None, status: int =
             "symposium/form.html",
             form=form,
             symposium=symposium,
-            timezones=sorted(known_timezones()),
         ),
         status,
     )
