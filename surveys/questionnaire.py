@@ -145,11 +145,15 @@ def update_question(
     if section is not None and section.id != question.section_id:
         if section.survey_id != question.section.survey_id:
             raise SurveyError("A question can only move to a section of its own survey.")
-        old_section = question.section
-        old_section.questions.remove(question)
-        _renumber(old_section.questions)
-        question.position = len(section.questions) + 1
-        section.questions.append(question)
+        # Out of one collection and into the other before anything is flushed: flushed in
+        # between (loading the new section's questions would), the question is an orphan
+        # and deleted.
+        with session.no_autoflush:
+            old_section = question.section
+            old_section.questions.remove(question)
+            _renumber(old_section.questions)
+            question.position = len(section.questions) + 1
+            section.questions.append(question)
     session.flush()
     return changes
 

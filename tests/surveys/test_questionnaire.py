@@ -161,6 +161,25 @@ def test_questions_are_added_edited_moved_and_removed(client, login, session, su
     assert session.scalar(sa.select(sa.func.count(Question.id))) == 13
 
 
+def test_a_question_moves_to_another_section_from_its_edit_form(client, login, session, survey):
+    login()
+    first, *_, last = reload(session, survey).sections
+    question = first.questions[-1]
+    text, before = question.text, [q.id for q in last.questions]
+    moved = post_form(
+        client,
+        url(survey, f"/questions/{question.id}"),
+        question_fields(question, section_id=last.id),
+    )
+    assert moved.status_code == 302
+    first, *_, last = reload(session, survey).sections
+    assert [q.id for q in last.questions] == [*before, question.id]
+    assert last.questions[-1].text == text
+    assert [q.position for q in last.questions] == list(range(1, len(before) + 2))
+    assert [q.position for q in first.questions] == list(range(1, len(first.questions) + 1))
+    assert session.scalar(sa.select(sa.func.count(Question.id))) == 13  # moved, not lost
+
+
 def test_sections_are_added_renamed_moved_and_removed_when_empty(client, login, session, survey):
     login()
     assert post_form(client, url(survey, "/sections"), {"title": "Logistics"}).status_code == 302
