@@ -21,6 +21,7 @@ class Targets:
     women_or_youth_pct: int | None = None
     women_speakers_pct: int | None = None
     attendees: int | None = None
+    economies: int | None = None  # APEC member economies with an attendee
     knowledge_pct: int = DEFAULT_OUTCOME_TARGET
     collaboration_pct: int = DEFAULT_OUTCOME_TARGET
 

@@ -100,6 +100,7 @@ def report_header(session: Session, symposium: Symposium) -> ReportHeader:
         women_or_youth_pct=symposium.target_women_or_youth_pct,
         women_speakers_pct=symposium.target_women_speakers_pct,
         attendees=symposium.target_attendees,
+        economies=symposium.target_economies,
         knowledge_pct=_or_default(symposium.target_knowledge_pct),
         collaboration_pct=_or_default(symposium.target_collaboration_pct),
     )

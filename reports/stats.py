@@ -220,6 +220,7 @@ def target_checks(
     women_or_youth: Share,
     women_speakers: Share,
     survey: SurveyFigures | None,
+    economies: int = 0,
 ) -> tuple[TargetCheck, ...]:
     """Every target the symposium set, in the order of the proposal's outcome table."""
     targets = header.targets
@@ -244,6 +245,17 @@ def target_checks(
                 targets.attendees,
                 actual,
                 actual >= targets.attendees,
+            )
+        )
+    if targets.economies is not None:
+        checks.append(
+            TargetCheck(
+                "economies",
+                "APEC economies represented",
+                "economies",
+                targets.economies,
+                economies,
+                economies >= targets.economies,
             )
         )
     empty = Share(0, 0)
@@ -280,6 +292,7 @@ def completion_figures(data: ReportData, generated_at: dt.datetime) -> Completio
     economy_rows = _economy_rows(data, participants, speakers)
     survey = survey_figures(data)
     names = dict(zip(data.economies["economy_id"], data.economies["name"], strict=True))
+    represented = tuple(row.name for row in economy_rows if row.is_member and row.attended.total)
     return CompletionFigures(
         header=header,
         generated_at=generated_at,
@@ -290,11 +303,11 @@ def completion_figures(data: ReportData, generated_at: dt.datetime) -> Completio
         speakers=speaker_counts,
         speaker_list=_speaker_entries(speakers, names),
         women_speakers=women_speakers,
-        economies_represented=tuple(
-            row.name for row in economy_rows if row.is_member and row.attended.total
-        ),
+        economies_represented=represented,
         economy_rows=economy_rows,
         days=_days(header, participants, present),
         survey=survey,
-        targets=target_checks(header, attended, women, women_or_youth, women_speakers, survey),
+        targets=target_checks(
+            header, attended, women, women_or_youth, women_speakers, survey, len(represented)
+        ),
     )

@@ -80,6 +80,7 @@ def demo_setup(session: Session, today: dt.date) -> SymposiumSetup:
         target_women_participants_pct=50,
         target_women_speakers_pct=30,
         target_attendees=50,
+        target_economies=7,  # the proposal's seven prioritised economies
         target_knowledge_pct=60,
         target_collaboration_pct=60,
     )

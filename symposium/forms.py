@@ -155,6 +155,11 @@ class SymposiumForm(FlaskForm):
         "Number of attendees",
         validators=[Optional(), NumberRange(min=0, message="Enter a number of people.")],
     )
+    target_economies = IntegerField(
+        "APEC economies represented",
+        validators=[Optional()],
+        description="Member economies with at least one attendee.",
+    )
     target_knowledge_pct = _percent("Participants reporting increased knowledge (%)", 60)
     target_collaboration_pct = _percent(
         "Participants identifying collaboration opportunities (%)", 60

@@ -113,6 +113,9 @@ class Symposium(Base):
     target_women_participants_pct: Mapped[int | None]
     target_women_speakers_pct: Mapped[int | None]
     target_attendees: Mapped[int | None]
+    # APEC member economies with at least one attendee (the proposals' "number of economies
+    # participating").
+    target_economies: Mapped[int | None]
     target_knowledge_pct: Mapped[int | None] = mapped_column(default=60)
     target_collaboration_pct: Mapped[int | None] = mapped_column(default=60)
     target_women_or_youth_pct: Mapped[int | None]

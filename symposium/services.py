@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from symposium.economies import APEC_ECONOMIES
 from symposium.links import is_web_link
 from symposium.models import Economy, Symposium, SymposiumDay
 
@@ -56,6 +57,7 @@ class SymposiumSetup:
     target_women_participants_pct: int | None = 50
     target_women_speakers_pct: int | None = 30
     target_attendees: int | None = None
+    target_economies: int | None = None
     target_knowledge_pct: int | None = 60
     target_collaboration_pct: int | None = 60
     target_women_or_youth_pct: int | None = None
@@ -70,6 +72,8 @@ PERCENT_TARGETS = (
 )
 
 # Fields copied as they are between SymposiumSetup and Symposium.
+MEMBERS = len(APEC_ECONOMIES)  # 21
+
 _PLAIN_FIELDS = tuple(
     f.name for f in fields(SymposiumSetup) if f.name not in {"days", "invited_economy_ids"}
 )
@@ -124,6 +128,8 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
         problems["daily_max_minutes"] = "Give the longest day in minutes, between 30 and 720."
     if setup.target_attendees is not None and setup.target_attendees < 0:
         problems["target_attendees"] = "The number of attendees cannot be negative."
+    if setup.target_economies is not None and not 0 <= setup.target_economies <= MEMBERS:
+        problems["target_economies"] = f"APEC has {MEMBERS} member economies: enter 0 to {MEMBERS}."
     if setup.platform_url and not is_web_link(setup.platform_url):
         problems["platform_url"] = "Give a web address starting with https://."
     return problems

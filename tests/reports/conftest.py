@@ -182,6 +182,7 @@ def reference(session, economies, create_symposium_record) -> Reference:
         target_women_or_youth_pct=60,
         target_women_speakers_pct=40,
         target_attendees=5,
+        target_economies=5,
         target_knowledge_pct=60,
         target_collaboration_pct=60,
     )

@@ -54,6 +54,7 @@ TARGETS = [
     ("% women and/or youth", 60, 66.7, "met", False, None),  # 4/6 ≥ 60%
     ("% women speakers", 40, 50.0, "met", False, None),  # 2/4 ≥ 40%
     ("Attendees", 5, 6, "met", False, None),  # 6 ≥ 5
+    ("APEC economies represented", 5, 4, "not met", False, None),  # 4 < 5 (see above)
     ("% reporting increased knowledge", 60, 50.0, "not met", True, (15.0, 85.0)),
     ("% identifying collaboration opportunities", 60, 75.0, "met", True, (30.1, 95.4)),
 ]

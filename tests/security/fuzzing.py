@@ -14,7 +14,7 @@ from tests.security.conftest import HYPOTHESIS_CASES, FullSymposium
 from tests.security.seeding import MARKUP
 
 FUZZ = settings(
-    max_examples=8,
+    max_examples=int(__import__("os").environ.get("FUZZ_DEEP", "8")),
     deadline=None,
     database=None,  # no example database written into the repository
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -37,6 +37,7 @@ def form_data(economies=None, **overrides):
         "target_women_participants_pct": "50",
         "target_women_speakers_pct": "40",
         "target_attendees": "50",
+        "target_economies": "7",
         "target_knowledge_pct": "60",
         "target_collaboration_pct": "60",
         "target_women_or_youth_pct": "30",
@@ -78,12 +79,14 @@ def test_organiser_sets_up_a_three_day_symposium(client, login, session, economi
     assert [e.name for e in symposium.invited_economies] == ["Chile", "Peru", "Viet Nam"]
     assert symposium.target_women_speakers_pct == 40
     assert symposium.target_women_or_youth_pct == 30
+    assert symposium.target_economies == 7
     assert symposium.capacity == 120
 
     detail = client.get(f"/symposia/{symposium.id}").get_data(as_text=True)
     # 08:00 in Lima is 13:00 UTC; the page says which zone each time is in.
     assert "08:00 America/Lima (UTC−05:00) = 13:00 UTC" in detail
     assert "Thu 1 Apr 2027" in detail
+    assert "APEC economies represented" in detail
 
 
 def test_editing_keeps_the_days_and_can_drop_the_third(client, login, session, economies):
@@ -129,6 +132,8 @@ BAD_INPUT = [
     ),
     ({"target_knowledge_pct": "-5"}, "target_knowledge_pct", "between 0 and 100"),
     ({"target_attendees": "many"}, "target_attendees", "Not a valid integer"),
+    ({"target_economies": "22"}, "target_economies", "APEC has 21 member economies"),
+    ({"target_economies": "-1"}, "target_economies", "enter 0 to 21"),
     ({"capacity": "0"}, "capacity", "at least 1"),
     ({"po_email": "not-an-address"}, "po_email", "valid e-mail address"),
     ({"title": "  "}, "title", "This field is required"),
