@@ -3,6 +3,8 @@ check that every queued mail can still be built."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
@@ -13,8 +15,10 @@ from symposium.models import OutboxMessage
 from tests.security.conftest import HYPOTHESIS_CASES, FullSymposium
 from tests.security.seeding import MARKUP
 
+# Cases per form; SYMPOSIUM_FUZZ_EXAMPLES=60 (say) digs deeper than the suite's default run.
+FUZZ_EXAMPLES = int(os.environ.get("SYMPOSIUM_FUZZ_EXAMPLES", "8"))
 FUZZ = settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_DEEP", "8")),
+    max_examples=FUZZ_EXAMPLES,
     deadline=None,
     database=None,  # no example database written into the repository
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
