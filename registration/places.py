@@ -1,8 +1,9 @@
 """Places freed and taken: cancelling, promoting the first in line from the waiting list,
 organisers' status changes and approvals, roles, and one's place in the waiting line.
 
-Every change here starts with ``lock_places`` (see registrations.py), so capacity holds when
-people cancel, are approved or are moved at the same moment as others register.
+Every change here that may take or free a place starts with ``lock_places`` (see
+registrations.py), so capacity holds when people cancel, are approved or are moved at the same
+moment as others register.
 """
 
 from __future__ import annotations
