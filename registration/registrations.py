@@ -174,8 +174,12 @@ def places_left(session: Session, symposium: Symposium) -> int | None:
     """Free places (None: no capacity set)."""
     if symposium.capacity is None:
         return None
-    taken = count(session, symposium.id, RegistrationStatus.CONFIRMED)
-    return max(symposium.capacity - taken, 0)
+    return free_places(symposium, count(session, symposium.id, RegistrationStatus.CONFIRMED))
+
+
+def free_places(symposium: Symposium, confirmed: int) -> int | None:
+    """Free places when ``confirmed`` are taken (None: no capacity set)."""
+    return None if symposium.capacity is None else max(symposium.capacity - confirmed, 0)
 
 
 # --- registering ------------------------------------------------------------------------------
@@ -300,7 +304,8 @@ def _first_status(
 ) -> RegistrationStatus:
     if settings.moderated:
         return RegistrationStatus.PENDING
-    if symposium.capacity is None or confirmed < symposium.capacity:
+    left = free_places(symposium, confirmed)
+    if left is None or left > 0:
         return RegistrationStatus.CONFIRMED
     return RegistrationStatus.WAITING
 

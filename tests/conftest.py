@@ -117,17 +117,28 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")
 
 
+def written_tables() -> list[sa.Table]:
+    """Every table but the reference data, parents before children."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+
+
+def delete_written_rows(connection: sa.Connection, *, restart_ids: bool) -> None:
+    """Delete every row but the reference data (``restart_ids``: ids count from 1 again, on
+    PostgreSQL; SQLite reuses free ids anyway)."""
+    tables = written_tables()
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        restart = " RESTART IDENTITY" if restart_ids else ""
+        connection.execute(sa.text(f"TRUNCATE {names}{restart} CASCADE"))
+    else:
+        for table in reversed(tables):
+            connection.execute(table.delete())
+
+
 def _empty_tables(app: Flask) -> None:
     """Delete what a test wrote, keeping the reference data."""
-    engine = db.database(app).engine
-    tables = [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
+    with db.database(app).engine.begin() as connection:
+        delete_written_rows(connection, restart_ids=True)
 
 
 @pytest.fixture

@@ -63,6 +63,9 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
     url = f"/register/{invited_symposium.id}"
     page = client.get(url).get_data(as_text=True)
     assert "Privacy notice (version 1)" in page and "sex-disaggregated" in page
+    # The time-zone field suggests every IANA zone, Vietnam's too.
+    zones = page.split('<datalist id="known-zones">', 1)[1].split("</datalist>", 1)[0]
+    assert zones.count("<option ") > 400 and '<option value="Asia/Ho_Chi_Minh">' in zones
 
     response = post_form(client, url, form(economies, email="Ana@Example.PE"))
     assert response.status_code == 302

@@ -8,13 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from symposium import db
-from symposium.db import Base
-
-REFERENCE_TABLES = {"economy", "alembic_version"}
-
-
-def _tables() -> list[sa.Table]:
-    return [t for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+from tests.conftest import delete_written_rows, written_tables
 
 
 def database_rows(app: Flask, *only: str) -> dict[str, list[dict[str, Any]]]:
@@ -26,23 +20,16 @@ def database_rows(app: Flask, *only: str) -> dict[str, list[dict[str, Any]]]:
                 dict(row._mapping)
                 for row in connection.execute(sa.select(table).order_by(*table.primary_key.columns))
             ]
-            for table in _tables()
+            for table in written_tables()
             if not only or table.name in only
         }
 
 
 def restore_rows(app: Flask, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Put every table back to ``rows`` (what ``database_rows`` returned)."""
-    tables = _tables()
-    engine = db.database(app).engine
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
-        for table in tables:
+    with db.database(app).engine.begin() as connection:
+        delete_written_rows(connection, restart_ids=False)  # the rows come back with their ids
+        for table in written_tables():
             if rows[table.name]:
                 connection.execute(table.insert(), rows[table.name])
 
