@@ -12,10 +12,11 @@ from agenda.ical import agenda_calendar
 from agenda.services import agenda_document
 from registration.distribution import day_dates
 from registration.models import Registration, RegistrationStatus
-from registration.places import waiting_position
+from registration.places import promote_waiting, waiting_position
 from registration.registrations import Registered
 from symposium.models import Symposium, utcnow
 from symposium.outbox import Attachment, queue_mail
+from symposium.services import on_setup_change
 
 LinkBuilder = Callable[[str], str]  # token -> absolute manage URL
 
@@ -165,3 +166,11 @@ def queue_approval_result(session: Session, registration: Registration) -> None:
         f"Waiting list: {symposium.title}",
         body + "\n",
     )
+
+
+@on_setup_change
+def promote_into_new_places(session: Session, symposium: Symposium, changed: frozenset[str]):
+    """More places in the set-up go to the first in line, who are told at once (the same as a
+    cancellation), not to whoever registers next."""
+    if "capacity" in changed:
+        queue_promotions(session, symposium, promote_waiting(session, symposium))

@@ -7,8 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from registration.attendance_models import AttendanceImport, AttendanceRow
-from registration.models import Nomination, Registration, RegistrationInvitation
-from registration.registrations import RegistrationError
+from registration.models import (
+    Nomination,
+    Registration,
+    RegistrationInvitation,
+    RegistrationStatus,
+)
+from registration.registrations import RegistrationError, lock_places
 from symposium.models import MailStatus, OutboxMessage, User, utcnow
 from symposium.privacy import run_erasure_steps
 
@@ -27,6 +32,12 @@ def erase_registration(session: Session, registration: Registration, user: User)
     _erase_attendance_rows(session, registration, addresses)
     _erase_mails(session, addresses)
     run_erasure_steps(session, registration)  # what other features keep about the person
+    if registration.status in (RegistrationStatus.WAITING, RegistrationStatus.PENDING):
+        # Nobody is left to give a place to or to tell: out of the line. (A confirmed
+        # registration stays confirmed: the person may have attended, and the report counts it.)
+        lock_places(session, registration.symposium)
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = utcnow()
     registration.given_name = registration.family_name = ""
     registration.email = None
     registration.organisation = registration.job_title = registration.accessibility_needs = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from registration.nominations import EconomyNominations
+from registration.nomination_listing import EconomyNominations
 
 HEADER = (
     "Economy",

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from registration.models import FocalPoint, NominationLink
+from symposium.accounts import normalise_email
 from symposium.models import Economy, Symposium, utcnow
 
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -82,11 +83,6 @@ class FocalPointImportError(ValueError):
 
 
 # --- checks shared by the form and the CSV import ----------------------------------------------
-
-
-def normalise_email(email: str) -> str:
-    """The form an address is stored and compared in (lower-case, no surrounding spaces)."""
-    return email.strip().lower()
 
 
 def _text_problem(label: str, value: str, limit: int) -> str | None:

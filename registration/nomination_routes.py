@@ -23,14 +23,8 @@ from registration.distribution import (
 from registration.exports import HEADER, nomination_rows
 from registration.forms import BulkDecisionForm, ConfirmForm, DecisionForm, QuotaForm
 from registration.models import CircularDelivery, Nomination, NominationStatus
-from registration.nominations import (
-    NominationError,
-    decide,
-    nominations_by_economy,
-    nominations_open,
-    set_quota,
-    symposium_nominations,
-)
+from registration.nomination_listing import nominations_by_economy, symposium_nominations
+from registration.nominations import NominationError, decide, nominations_open, set_quota
 from symposium import MAX_ROW_ID, db
 from symposium.links import external_url
 from symposium.models import Economy, Symposium

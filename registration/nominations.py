@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from registration.models import (
     ACTIVE_STATUSES,
@@ -23,8 +23,11 @@ from registration.models import (
     NominationLink,
     NominationQuota,
     NominationStatus,
+    Registration,
     RegistrationInvitation,
+    RegistrationStatus,
 )
+from symposium.accounts import normalise_email
 from symposium.models import Economy, Symposium, User, utcnow
 from symposium.tokens import new_token, token_hash
 
@@ -186,7 +189,7 @@ def _clean(data: NomineeInput) -> NomineeInput:
     for name, value in values.items():
         if isinstance(value, str):
             values[name] = value.strip()
-    values["email"] = values["email"].lower()
+    values["email"] = normalise_email(values["email"])
     return NomineeInput(**values)
 
 
@@ -197,6 +200,33 @@ def _check_open(symposium: Symposium) -> None:
             f"The nomination deadline ({deadline:%-d %B %Y}) has passed; "
             f"please write to {symposium.po_email} if you need to change a nomination."
         )
+
+
+def _check_invited(focal_point: FocalPoint) -> None:
+    """Only invited economies nominate (an economy can be taken off the list after the
+    circular went out; its focal points' links then stop taking nominations)."""
+    symposium = focal_point.symposium
+    if all(e.id != focal_point.economy_id for e in symposium.invited_economies):
+        raise NominationError(
+            f"{focal_point.economy.name} is not among the economies invited to "
+            f"{symposium.title}; please write to {symposium.po_email}."
+        )
+
+
+def _registered(session: Session, nomination: Nomination) -> Registration | None:
+    """The nominee's live registration through their invitation, if they have one."""
+    return session.scalar(
+        sa.select(Registration).where(
+            Registration.nomination_id == nomination.id,
+            Registration.status.in_(
+                [
+                    RegistrationStatus.CONFIRMED,
+                    RegistrationStatus.WAITING,
+                    RegistrationStatus.PENDING,
+                ]
+            ),
+        )
+    )
 
 
 def _check_unique_email(session: Session, symposium_id: int, email: str, own_id: int | None):
@@ -216,6 +246,7 @@ def nominate(session: Session, focal_point: FocalPoint, data: NomineeInput) -> N
     """Add a delegate for the focal point's economy, within its quota and before the deadline."""
     symposium = focal_point.symposium
     _check_open(symposium)
+    _check_invited(focal_point)
     data = _clean(data)
     quota = _lock_economy(session, symposium.id, focal_point.economy_id)
     taken = _count(session, symposium.id, focal_point.economy_id, ACTIVE_STATUSES)
@@ -249,6 +280,7 @@ def update_nomination(
 ) -> None:
     """Correct a pending or wait-listed nomination before the deadline."""
     _check_open(focal_point.symposium)
+    _check_invited(focal_point)
     if nomination.status not in (NominationStatus.PENDING, NominationStatus.WAITLISTED):
         raise NominationError(
             f"This nomination is {nomination.status}; it can no longer be edited here. "
@@ -265,59 +297,22 @@ def update_nomination(
 def withdraw_nomination(session: Session, focal_point: FocalPoint, nomination: Nomination) -> None:
     """Withdraw a nomination before the deadline; its place in the quota is freed."""
     _check_open(focal_point.symposium)
+    _lock_economy(session, nomination.symposium_id, nomination.economy_id)
+    session.refresh(nomination)  # the organisers may have decided meanwhile
     if nomination.status not in ACTIVE_STATUSES:
         raise NominationError(f"This nomination is already {nomination.status}.")
-    _lock_economy(session, nomination.symposium_id, nomination.economy_id)
+    if _registered(session, nomination) is not None:
+        # Its place in the quota is taken by the registration, which stays.
+        raise NominationError(
+            f"{nomination.full_name} has already registered, so the nomination can no longer "
+            f"be withdrawn here; please write to {focal_point.symposium.po_email}."
+        )
     nomination.status = NominationStatus.WITHDRAWN
     _revoke_invitation(nomination)
     session.flush()
 
 
 # --- what organisers do --------------------------------------------------------------------
-
-
-@dataclass
-class EconomyNominations:
-    economy: Economy
-    quota: int
-    invited: bool
-    nominations: list[Nomination]
-
-    @property
-    def active(self) -> int:
-        return sum(1 for n in self.nominations if n.status in ACTIVE_STATUSES)
-
-    @property
-    def accepted(self) -> int:
-        return sum(1 for n in self.nominations if n.status == NominationStatus.ACCEPTED)
-
-
-def nominations_by_economy(
-    session: Session, symposium: Symposium, status: str | None = None
-) -> list[EconomyNominations]:
-    """Invited economies (even with no nomination) and any other economy that nominated."""
-    query = (
-        sa.select(Nomination)
-        .where(Nomination.symposium_id == symposium.id)
-        .options(selectinload(Nomination.economy), selectinload(Nomination.focal_point))
-        .order_by(Nomination.created_at, Nomination.id)
-    )
-    if status:
-        query = query.where(Nomination.status == status)
-    grouped: dict[int, list[Nomination]] = {}
-    economies: dict[int, Economy] = {e.id: e for e in symposium.invited_economies}
-    for nomination in session.scalars(query):
-        grouped.setdefault(nomination.economy_id, []).append(nomination)
-        economies.setdefault(nomination.economy_id, nomination.economy)
-    invited = {e.id for e in symposium.invited_economies}
-    limits = quotas(session, symposium)
-    ordered = sorted(economies.values(), key=lambda e: (e.id not in invited, e.position))
-    return [
-        EconomyNominations(
-            e, limits.get(e.id, DEFAULT_QUOTA), e.id in invited, grouped.get(e.id, [])
-        )
-        for e in ordered
-    ]
 
 
 @dataclass(frozen=True)
@@ -337,9 +332,17 @@ def decide(session: Session, nomination: Nomination, decision: str, user: User |
     if nomination.status == NominationStatus.WITHDRAWN:
         raise NominationError(f"{nomination.full_name}'s nomination was withdrawn.")
     quota = _lock_economy(session, nomination.symposium_id, nomination.economy_id)
-    session.refresh(nomination)  # another organiser may have decided meanwhile
+    session.refresh(nomination)  # another organiser, or the focal point, may have acted meanwhile
+    if nomination.status == NominationStatus.WITHDRAWN:
+        raise NominationError(f"{nomination.full_name}'s nomination was withdrawn.")
     if nomination.status == status:
         return Decision(nomination)
+    if (registration := _registered(session, nomination)) is not None:
+        # The registration holds the quota's place; it is cancelled on the participants page.
+        raise NominationError(
+            f"{nomination.full_name} has registered ({registration.status}): cancel the "
+            "registration on the participants page first."
+        )
     if status == NominationStatus.ACCEPTED:
         accepted = _count(
             session, nomination.symposium_id, nomination.economy_id, [NominationStatus.ACCEPTED]
@@ -376,18 +379,3 @@ def _issue_invitation(session: Session, nomination: Nomination) -> str:
 def _revoke_invitation(nomination: Nomination) -> None:
     if nomination.invitation is not None and nomination.invitation.revoked_at is None:
         nomination.invitation.revoked_at = utcnow()
-
-
-def symposium_nominations(
-    session: Session, symposium: Symposium, ids: list[int]
-) -> list[Nomination]:
-    """The nominations with these ids that belong to ``symposium``."""
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            sa.select(Nomination)
-            .where(Nomination.symposium_id == symposium.id, Nomination.id.in_(ids))
-            .order_by(Nomination.economy_id, Nomination.created_at)
-        )
-    )

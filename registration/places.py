@@ -12,15 +12,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from registration.models import ParticipantRole, Registration, RegistrationStatus
-from registration.registrations import ACTIVE, RegistrationError, lock_places, places_left
+from registration.registrations import (
+    ACTIVE,
+    RegistrationError,
+    lock_places,
+    places_left,
+    refuse_after_the_event,
+)
 from symposium.models import Symposium, utcnow
 
 
 def cancel_registration(session: Session, registration: Registration) -> list[Registration]:
-    """Cancel; a freed place goes to the first in line. Returns those promoted."""
+    """Cancel one's own registration; a freed place goes to the first in line. Returns those
+    promoted. (Organisers change a status with ``change_status``, also after the event.)"""
+    refuse_after_the_event(registration.symposium)
+    lock_places(session, registration.symposium)
+    session.refresh(registration)  # a cancellation from another page may have come first
     if registration.status not in ACTIVE:
         raise RegistrationError(f"This registration is already {registration.status}.")
-    lock_places(session, registration.symposium)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     session.flush()
@@ -36,6 +45,7 @@ def promote_waiting(session: Session, symposium: Symposium) -> list[Registration
         .where(
             Registration.symposium_id == symposium.id,
             Registration.status == RegistrationStatus.WAITING,
+            Registration.erased_at.is_(None),  # nobody left to take the place or be told
         )
         .order_by(Registration.created_at, Registration.id)
     )
@@ -76,9 +86,10 @@ def change_status(session: Session, registration: Registration, status: str) -> 
 
 def approve(session: Session, registration: Registration) -> RegistrationStatus:
     """Approve a registration awaiting moderation: a place if one is free, else the line."""
+    lock_places(session, registration.symposium)
+    session.refresh(registration)  # another organiser may have decided meanwhile
     if registration.status != RegistrationStatus.PENDING:
         raise RegistrationError(f"{registration.full_name} is not waiting for approval.")
-    lock_places(session, registration.symposium)
     left = places_left(session, registration.symposium)
     registration.status = (
         RegistrationStatus.CONFIRMED if left is None or left > 0 else RegistrationStatus.WAITING

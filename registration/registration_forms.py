@@ -19,6 +19,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from registration.models import ORGANISATION_TYPES, RegistrationMode
@@ -78,6 +79,11 @@ class RegistrationForm(FlaskForm):
         self.language.choices = [("", "—")] + [(lang, lang) for lang in languages]
         if len(languages) < 2:
             del self.language  # nothing to choose
+
+    def validate_economy_id(self, field: SelectField) -> None:
+        # "Choose…" is a choice too (0): refused with the other fields' messages, not after.
+        if not field.data:
+            raise ValidationError("Choose your economy.")
 
     def registrant(self) -> RegistrantInput:
         language = self.language.data if self.language is not None else None

@@ -17,9 +17,11 @@ from registration.models import Registration, RegistrationMode, RegistrationStat
 from registration.nominations import invitation_for_token
 from registration.places import cancel_registration, waiting_position
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
+from registration.registration_settings import update_settings
 from registration.registrations import (
     Registered,
     RegistrationError,
+    changes_open,
     places_left,
     prefill,
     register,
@@ -28,7 +30,6 @@ from registration.registrations import (
     settings_for,
     symposium_and_settings,
     update_registration,
-    update_settings,
 )
 from symposium import db
 from symposium.auth import organiser_required, public
@@ -67,6 +68,9 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
         registered = register(session, symposium, data, nomination=nomination)
     except RegistrationError as error:
         session.rollback()
+        # The settings row may have been made in the transaction just rolled back (its first
+        # use): made again, so the page that shows the refusal can read it.
+        settings_for(session, symposium)
         target = getattr(form, error.field, None) if error.field else None
         if target is not None:
             target.errors = [*target.errors, str(error)]
@@ -181,7 +185,7 @@ def manage(token: str) -> Any:
     symposium = registration.symposium
     form = ManageForm()
     form.offer(symposium, _economies())
-    editable = registration.status in (
+    editable = changes_open(symposium) and registration.status in (
         RegistrationStatus.CONFIRMED,
         RegistrationStatus.WAITING,
         RegistrationStatus.PENDING,
@@ -210,6 +214,7 @@ def manage(token: str) -> Any:
         registration=registration,
         symposium=symposium,
         editable=editable,
+        over=not changes_open(symposium),
         position=waiting_position(session, registration),
         confirm=ConfirmForm(),
         has_calendar=has_items(session, symposium),

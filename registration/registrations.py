@@ -26,6 +26,7 @@ from registration.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
+from symposium.accounts import normalise_email
 from symposium.models import Economy, Symposium, utcnow
 from symposium.tokens import new_token, token_hash
 
@@ -105,46 +106,29 @@ def settings_for(session: Session, symposium: Symposium) -> RegistrationSettings
     return settings
 
 
-def update_settings(
-    session: Session,
-    symposium: Symposium,
-    *,
-    mode: str,
-    moderated: bool,
-    threshold: int,
-    privacy_notice: str,
-) -> RegistrationSettings:
-    """Change how the symposium registers people; a changed notice gets a new version."""
-    if mode not in set(RegistrationMode):
-        raise RegistrationError("Choose how people register.", "mode")
-    if not 1 <= threshold <= 24 * 60:
-        raise RegistrationError("Give a number of minutes from 1 to 1440.", "threshold")
-    if not privacy_notice.strip():
-        raise RegistrationError("Registrants must be able to read a privacy notice.", "notice")
-    settings = settings_for(session, symposium)
-    lock_places(session, symposium)
-    session.refresh(settings)
-    settings.mode, settings.moderated = mode, moderated
-    threshold_changed = settings.attendance_threshold_minutes != threshold
-    settings.attendance_threshold_minutes = threshold
-    if privacy_notice.strip() != settings.privacy_notice.strip():
-        settings.privacy_notice = privacy_notice.strip()
-        settings.privacy_notice_version += 1
-    session.flush()
-    if threshold_changed:  # who attended depends on it: every day is counted again
-        from registration.attendance import recompute_day  # attendance reads these settings
-
-        for day in symposium.days:
-            recompute_day(session, day)
-    return settings
-
-
 def registration_open(symposium: Symposium, now: dt.datetime | None = None) -> bool:
     """Open until the end of the deadline's day in the host time zone (no deadline: open)."""
     if symposium.registration_deadline is None:
         return True
     today = (now or dt.datetime.now(dt.UTC)).astimezone(symposium.zone).date()
     return today <= symposium.registration_deadline
+
+
+def changes_open(symposium: Symposium, now: dt.datetime | None = None) -> bool:
+    """Whether registrants may change or cancel their own registration: until the end of the
+    last day in the host time zone (afterwards their details are the report's figures)."""
+    if symposium.last_day is None:
+        return True
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(symposium.zone).date()
+    return today <= symposium.last_day
+
+
+def refuse_after_the_event(symposium: Symposium) -> None:
+    if not changes_open(symposium):
+        raise RegistrationError(
+            "The symposium is over, so the registration can no longer be changed here; to "
+            f"correct something, please write to {symposium.po_email}."
+        )
 
 
 _LOCK = (
@@ -190,11 +174,16 @@ def _clean(data: RegistrantInput) -> RegistrantInput:
     for name, value in values.items():
         if isinstance(value, str):
             values[name] = value.strip()
-    values["email"] = values["email"].lower()
+    values["email"] = normalise_email(values["email"])
     return RegistrantInput(**values)
 
 
-def _check(session: Session, symposium: Symposium, data: RegistrantInput) -> None:
+def _check(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    nomination: Nomination | None = None,
+) -> None:
     try:
         ZoneInfo(data.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -205,6 +194,13 @@ def _check(session: Session, symposium: Symposium, data: RegistrantInput) -> Non
         raise RegistrationError("Choose one of the symposium's languages.", "language")
     if session.get(Economy, data.economy_id) is None:
         raise RegistrationError("Choose your economy.", "economy_id")
+    if nomination is not None and data.economy_id != nomination.economy_id:
+        # The place counts against the nominating economy's quota.
+        raise RegistrationError(
+            f"You were nominated by {nomination.economy.name}: register for that economy, or "
+            f"write to {symposium.po_email} if it is wrong.",
+            "economy_id",
+        )
 
 
 def prefill(nomination: Nomination) -> RegistrantInput:
@@ -252,17 +248,14 @@ def register(
             f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."
         )
     data = _clean(data)
-    _check(session, symposium, data)
+    _check(session, symposium, data, nomination)
     lock_places(session, symposium)
     asked = {"symposium_id": symposium.id, "email": data.email}
     existing_id, confirmed = session.execute(_EXISTING_AND_CONFIRMED, asked).one()
     existing = session.get(Registration, existing_id) if existing_id is not None else None
-    if existing is not None and existing.status in ACTIVE:
-        raise RegistrationError(
-            "This e-mail address is already registered. Your confirmation mail has a link to "
-            "change or cancel the registration.",
-            "email",
-        )
+    _refuse_if_held(symposium, existing)
+    if nomination is not None:
+        existing = _renewed_for_nomination(session, symposium, nomination, existing)
     status = _first_status(symposium, settings, confirmed)
     registration = existing or Registration(symposium_id=symposium.id)
     if existing is None:
@@ -271,7 +264,8 @@ def register(
         setattr(registration, f.name, getattr(data, f.name))
     # Speakers and moderators are set by organisers; everyone registers as a participant.
     registration.role = ParticipantRole.PARTICIPANT.value
-    registration.nomination_id = nomination.id if nomination else None
+    if nomination is not None:  # a nominee renewing on the open form stays the nominee
+        registration.nomination_id = nomination.id
     registration.privacy_notice_version = settings.privacy_notice_version
     registration.cancelled_at = None
     registration.created_at = utcnow()  # a renewed registration joins the end of the line
@@ -279,6 +273,52 @@ def register(
     token, registration.manage_token_hash = new_token()
     session.flush()
     return Registered(registration, token)
+
+
+def _refuse_if_held(symposium: Symposium, registration: Registration | None) -> None:
+    """An address with a live registration, or one the organisers turned down, cannot register
+    again (a cancelled one can: it is renewed and joins the end of the line)."""
+    if registration is None:
+        return
+    if registration.status in ACTIVE:
+        raise RegistrationError(
+            "This e-mail address is already registered. Your confirmation mail has a link to "
+            "change or cancel the registration.",
+            "email",
+        )
+    if registration.status == RegistrationStatus.REJECTED:
+        raise RegistrationError(
+            "The organisers did not accept a registration with this e-mail address. If you "
+            f"think this is a mistake, please write to {symposium.po_email}.",
+            "email",
+        )
+
+
+def _renewed_for_nomination(
+    session: Session,
+    symposium: Symposium,
+    nomination: Nomination,
+    existing: Registration | None,
+) -> Registration | None:
+    """The row an invited nominee's registration goes into: their earlier one through this
+    invitation (cancelled, perhaps under another address) unless the address they register
+    with has a row of its own; then the invitation moves to that row."""
+    earlier = session.scalar(
+        sa.select(Registration).where(Registration.nomination_id == nomination.id)
+    )
+    if earlier is None or earlier is existing:
+        return existing
+    if earlier.status in ACTIVE:
+        raise RegistrationError(
+            f"You are already registered through this invitation, as {earlier.email}. Your "
+            "confirmation mail has a link to change or cancel the registration."
+        )
+    _refuse_if_held(symposium, earlier)
+    if existing is None:
+        return earlier
+    earlier.nomination_id = None  # one registration per invitation: it moves to ``existing``
+    session.flush()
+    return existing
 
 
 # One row: the id of an address's registration (None if it has none) and how many places are
@@ -326,8 +366,9 @@ def update_registration(session: Session, registration: Registration, data: Regi
     symposium = registration.symposium
     if registration.status not in ACTIVE:
         raise RegistrationError(f"This registration is {registration.status}.")
+    refuse_after_the_event(symposium)
     data = _clean(data)
-    _check(session, symposium, data)
+    _check(session, symposium, data, registration.nomination)
     lock_places(session, symposium)
     clash = session.scalar(
         sa.select(Registration.id).where(

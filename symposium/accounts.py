@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,7 +24,12 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The form an address is stored and compared in: no surrounding spaces, lower case, and
+    the domain as IDNA maps it (``ana@ｅｘａｍｐｌｅ.pe`` is ``ana@example.pe``)."""
+    email = email.strip()
+    with contextlib.suppress(EmailNotValidError):  # the forms say what is wrong with it
+        email = validate_email(email, check_deliverability=False).normalized
+    return email.lower()
 
 
 def create_user(session: Session, email: str, password: str, role: str = Role.ORGANISER) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cache
 from itertools import pairwise
@@ -168,10 +169,28 @@ def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
     return symposium
 
 
+# What features do when a set-up changes (registration: new places go to the waiting list).
+# Each step gets the session, the symposium and the names of the plain fields that changed;
+# it only flushes.
+SetupStep = Callable[[Session, Symposium, frozenset[str]], None]
+_setup_steps: list[SetupStep] = []
+
+
+def on_setup_change(step: SetupStep) -> SetupStep:
+    """Register ``step`` to run after every saved change to a set-up (idempotent)."""
+    if step not in _setup_steps:
+        _setup_steps.append(step)
+    return step
+
+
 def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
     """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong."""
+    before = {name: getattr(symposium, name) for name in _PLAIN_FIELDS}
     _apply(session, symposium, setup)
     session.flush()
+    changed = frozenset(name for name, was in before.items() if getattr(symposium, name) != was)
+    for step in _setup_steps:
+        step(session, symposium, changed)
 
 
 def setup_of(symposium: Symposium) -> SymposiumSetup:

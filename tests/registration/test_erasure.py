@@ -11,7 +11,8 @@ from registration.attendance_models import AttendanceImport, AttendanceRow, DayA
 from registration.models import Nomination, Registration, RegistrationInvitation
 from symposium.models import OutboxMessage
 from symposium.outbox import queue_mail
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
+from tests.registration.test_registration import MANAGE, form, mails, registrations
 
 
 def _traces(session, symposium, registration):
@@ -183,3 +184,25 @@ def test_an_erased_speaker_leaves_the_agenda_and_is_still_counted_once(
     )
     assert (rosa.erased_registration_id, kenji.erased_registration_id) == (both.id, listener.id)
     assert lan.erased_registration_id is None and lan.email == "lan@example.vn"
+
+
+def test_an_erased_person_leaves_the_waiting_list_and_cancellations_still_promote(
+    client, login, session, economies, create_symposium_record
+):
+    """Erased while waiting: nobody is left to give the place to or to tell, so the person
+    leaves the line, and the next cancellation promotes the one behind them."""
+    symposium = create_symposium_record(capacity=1)
+    for name in ("first", "second", "third"):
+        fields = form(economies, email=f"{name}@example.org", given_name=name)
+        assert post_form(client, f"/register/{symposium.id}", fields).status_code == 302
+    second = registrations(session)[1]
+    login()
+    erase = f"/symposia/{symposium.id}/registrations/{second.id}/erase"
+    assert post_form(client, erase, {"understood": "y"}).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    assert [r.status for r in registrations(session)] == ["confirmed", "cancelled", "waiting"]
+
+    token = MANAGE.search(mails(session, "first@example.org")[0].body).group(1)
+    assert post_form(client, f"/registration/{token}/cancel", {}).status_code == 302
+    assert [r.status for r in registrations(session)] == ["cancelled", "cancelled", "confirmed"]
+    assert mails(session, "third@example.org")[-1].subject.startswith("You have a place")

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import re
 import threading
+from dataclasses import replace
 
 import sqlalchemy as sa
 from icalendar import Calendar
@@ -15,6 +16,7 @@ from agenda.demo import add_demo_agenda
 from registration.models import Registration, RegistrationSettings
 from registration.nominations import NomineeInput, decide, nominate
 from symposium.models import OutboxMessage, Symposium
+from symposium.services import setup_of, update_symposium
 from tests.conftest import csrf_token, post_form
 
 MANAGE = re.compile(r"https?://\S+/registration/([A-Za-z0-9_-]+)")
@@ -101,9 +103,16 @@ def test_refusals_are_field_messages_and_store_nothing(
     no_consent = post_form(client, url, form(economies, consent_privacy=None))
     assert no_consent.status_code == 400
     assert "You need to agree to the privacy notice" in no_consent.get_data(as_text=True)
+    # "Choose…" left as it is: said with the other fields' messages, not on the next try.
+    no_economy = post_form(client, url, form(economies, economy_id="0", consent_privacy=None))
+    assert no_economy.status_code == 400
+    page = no_economy.get_data(as_text=True)
+    assert "Choose your economy." in page and "You need to agree to the privacy notice" in page
     bad_zone = post_form(client, url, form(economies, timezone="Mars/Olympus"))
     assert bad_zone.status_code == 409
     assert "not a known time zone" in bad_zone.get_data(as_text=True)
+    look_alike = post_form(client, url, form(economies, email="taken@ｅｘａｍｐｌｅ.org"))
+    assert "already registered" in look_alike.get_data(as_text=True)  # the same domain
     twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
     assert twice.status_code == 409
     assert "already registered" in twice.get_data(as_text=True)
@@ -124,8 +133,13 @@ def test_the_waiting_list_fills_in_order_and_a_cancellation_promotes_the_first(
     assert waiting_mail.subject.startswith("Waiting list") and "number 1" in waiting_mail.body
 
     token = MANAGE.search(mails(session, "first@example.org")[0].body).group(1)
+    manage = client.get(f"/registration/{token}").get_data(as_text=True)
+    # Cancelling takes a second, explicit click ("Cancel my registration…" opens the form).
+    assert '<details id="cancel-registration">' in manage
+    assert "Yes, cancel my registration" in manage
     cancelled = post_form(client, f"/registration/{token}/cancel", {}, follow_redirects=True)
     assert "Your registration is cancelled" in cancelled.get_data(as_text=True)
+    assert "Changed your mind? Write to the organisers" in cancelled.get_data(as_text=True)
     first, second, third = registrations(session)
     assert [first.status, second.status, third.status] == ["cancelled", "confirmed", "waiting"]
     promoted = mails(session, "second@example.org")[-1]
@@ -189,6 +203,27 @@ def test_the_manage_link_edits_and_a_wrong_one_is_a_404(
     assert client.get("/registration/" + "x" * 43).status_code == 404
 
 
+def test_after_the_event_the_registrant_can_no_longer_change_or_cancel(
+    client, session, economies, invited_symposium
+):
+    """Their details are the report's figures by then: corrections go through the PO."""
+    post_form(client, f"/register/{invited_symposium.id}", form(economies))
+    token = MANAGE.search(mails(session, "ana@example.pe")[0].body).group(1)
+    symposium = session.get(Symposium, invited_symposium.id)
+    for number, day in enumerate(symposium.days):  # the event ended yesterday
+        day.date = dt.date.today() - dt.timedelta(days=len(symposium.days) - number)
+    session.commit()
+
+    page = client.get(f"/registration/{token}").get_data(as_text=True)
+    assert "The symposium is over" in page and "Yes, cancel my registration" not in page
+    edit = form(economies, sex="Male", economy_id=economies["Chile"].id)
+    assert post_form(client, f"/registration/{token}", edit).status_code == 400
+    cancelled = post_form(client, f"/registration/{token}/cancel", {}, follow_redirects=True)
+    assert "The symposium is over" in cancelled.get_data(as_text=True)
+    (person,) = registrations(session)
+    assert (person.status, person.sex, person.economy.name) == ("confirmed", "Female", "Peru")
+
+
 def test_registration_closes_after_the_deadline(client, session, economies, invited_symposium):
     symposium = session.get(Symposium, invited_symposium.id)
     symposium.registration_deadline = dt.date.today() - dt.timedelta(days=1)
@@ -229,3 +264,24 @@ def test_200_registrants_at_once_for_the_last_50_places(
     assert sum(p.status == "confirmed" for p in people) == 60
     assert sum(p.status == "waiting" for p in late) == 150
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 200
+
+
+def test_raising_the_capacity_gives_the_new_places_to_the_first_in_line(
+    client, session, economies, create_symposium_record
+):
+    symposium = create_symposium_record(capacity=1)
+    for name in ("first", "second", "third"):
+        post_form(client, f"/register/{symposium.id}", form(economies, email=f"{name}@example.org"))
+    update_symposium(session, symposium, replace(setup_of(symposium), capacity=2))
+    session.commit()
+    late = post_form(client, f"/register/{symposium.id}", form(economies, email="late@example.org"))
+    assert late.status_code == 302
+    statuses = {r.email: r.status for r in registrations(session)}
+    assert statuses == {
+        "first@example.org": "confirmed",
+        "second@example.org": "confirmed",  # the new place: not the latecomer's
+        "third@example.org": "waiting",
+        "late@example.org": "waiting",
+    }
+    assert mails(session, "second@example.org")[-1].subject.startswith("You have a place")
+    assert len(mails(session, "third@example.org")) == 1  # only the waiting-list mail

@@ -32,6 +32,7 @@ from registration.erasure import erase_registration
 from registration.focal_points import delete_focal_point, revoke_links
 from registration.models import FocalPoint, Nomination, Registration
 from registration.nominations import decide, withdraw_nomination
+from registration.places import cancel_registration
 from surveys.models import SurveyInvitation
 from surveys.services import survey_for
 from symposium import db
@@ -181,7 +182,8 @@ def _personal_links(app: Flask, session, symposium: Symposium, mailed):
     revoke_links(session, revoked)
     dead["nominate"]["removed"] = nominate_links[removed.email]
     delete_focal_point(session, removed)
-    # Nominees: accepted then rejected, accepted then withdrawn by their focal point.
+    # Nominees: accepted then rejected, accepted then withdrawn by their focal point (each
+    # registration cancelled first: while it stands, it keeps the nomination).
     rejected, withdrawn = session.scalars(
         sa.select(Nomination)
         .where(Nomination.status == "accepted", Nomination.email.in_(mailed["invitation"]))
@@ -189,6 +191,12 @@ def _personal_links(app: Flask, session, symposium: Symposium, mailed):
         .order_by(Nomination.id)
         .limit(2)
     ).all()
+    registered = sa.select(Registration).where(
+        Registration.nomination_id.in_([rejected.id, withdrawn.id]),
+        Registration.status != "cancelled",
+    )
+    for registration in session.scalars(registered).all():
+        cancel_registration(session, registration)
     dead["invitation"]["rejected"] = mailed["invitation"][rejected.email]
     decide(session, rejected, "reject", fixer)
     dead["invitation"]["withdrawn"] = mailed["invitation"][withdrawn.email]
