@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter
+
+from symposium.tokens import redact_tokens
 
 # The largest id an INTEGER column holds (PostgreSQL's int4; SQLite overflows at 2**63).
 MAX_ROW_ID = 2**31 - 1
@@ -22,9 +24,18 @@ class RowNumberConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+class SymposiumApp(Flask):
+    """Flask, logging an unexpected error without the personal link it happened on."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        # Flask's own message names the path, and a personal link's path holds its token.
+        path = redact_tokens(request.path)
+        self.logger.error(f"Exception on {path} [{request.method}]", exc_info=exc_info)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the application, configured from the environment or from ``test_config``."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = SymposiumApp(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = RowNumberConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

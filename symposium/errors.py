@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -20,13 +20,34 @@ EXPLANATIONS = {
 }
 
 
-def _render(code: int, title: str, message: str) -> Any:
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+# A personal link that leads nowhere: the same words whichever part of it was wrong.
+PERSONAL_LINK_GONE = (
+    "This link does not work, or no longer works. Personal links from our mails stop working "
+    "when a newer mail replaces them or when what they were for was withdrawn or cancelled. "
+    "Please use the link in the latest mail you received, or reply to that mail to ask the "
+    "organisers."
+)
+
+
+def _render(code: int, title: str, message: str, *, public: bool = False) -> Any:
+    page = render_template(
+        "errors/error.html", code=code, title=title, message=message, public=public
+    )
+    return page, code
+
+
+def _public_page() -> bool:
+    """Whether the request went to a page for people without an account (personal links,
+    the public agenda and forms)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "is_public", False)) and request.endpoint != "auth.login"
 
 
 def handle_http_error(error: HTTPException) -> Any:
     """Every HTTP error, including the 500 Flask makes of an unexpected exception."""
     code = error.code or 500
+    if code == 404 and _public_page():
+        return _render(404, "Link not valid", PERSONAL_LINK_GONE, public=True)
     return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
 
 

@@ -369,12 +369,14 @@ def check_addresses(config: Mapping[str, Any]) -> Check:
             f"BASE_URL is {base_url} but SESSION_COOKIE_SECURE is "
             "off: set SESSION_COOKIE_SECURE=true",
         )
-    if not base_url and is_production(config):
+    if not base_url and (is_production(config) or config.get("MAIL_BACKEND") == "smtp"):
         return Check(
             "address",
             False,
-            "BASE_URL is not set: links in mails sent by the workers"
-            " would point at localhost; set it to the public https address",
+            "BASE_URL is not set: links in mails sent by the workers would point at localhost,"
+            " and those sent from a page would take the address the visitor's request names"
+            " (a forged one would mail someone a link to another site); set it to the public"
+            " https address",
         )
     if not base_url:
         return Check("address", True, "BASE_URL not set: links use the request's own address")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from symposium.mailers import Mailer, breaks_connection, describe_error, is_permanent
 from symposium.models import MailStatus, OutboxMessage, utcnow
+from symposium.tokens import redact_tokens
 
 MAX_ATTEMPTS = 5  # the default of MAIL_MAX_ATTEMPTS
 
@@ -193,7 +194,7 @@ def _send_one(
     except Exception as error:
         _record_failure(outcomes, message, token, error, max_attempts, report)
         return True, error
-    _mark_sent(outcomes, message.id)
+    _mark_sent(outcomes, message)
     report.sent += 1
     return True, None
 
@@ -206,9 +207,20 @@ _SENT = (
 )
 
 
-def _mark_sent(connection: sa.Connection, message_id: int) -> None:
+# The same, keeping the body with its personal links' tokens removed: a sent mail has done its
+# work, and the copy kept for the organisers must not open anybody's link (tokens are stored
+# only as hashes everywhere else).
+_SENT_REDACTED = _SENT.values(body=sa.bindparam("redacted_body"))
+
+
+def _mark_sent(connection: sa.Connection, message: OutboxMessage) -> None:
     # Not conditional on the claim: the mail *was* accepted, and saying so stops any resend.
-    connection.execute(_SENT, {"message_id": message_id, "sent_at": utcnow()})
+    values = {"message_id": message.id, "sent_at": utcnow()}
+    redacted = redact_tokens(message.body)
+    if redacted == message.body:
+        connection.execute(_SENT, values)
+    else:
+        connection.execute(_SENT_REDACTED, {**values, "redacted_body": redacted})
 
 
 def _update_claimed(

@@ -226,6 +226,24 @@ def test_check_names_each_problem_and_what_to_do(app, runner):
     assert "3 problems" in result.output
 
 
+def test_check_wants_the_public_address_once_real_mail_goes_out(app, runner, smtp_server):
+    """Without BASE_URL, a link mailed from a page follows the request's Host header, which
+    anyone can forge: with SMTP configured, even on SQLite, that is a problem."""
+    app.config.update(
+        SECRET_KEY=LONG_KEY,
+        MAIL_BACKEND="smtp",
+        MAIL_HOST=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        BASE_URL=None,
+    )
+
+    result = runner.invoke(args=["check"])
+
+    assert result.exit_code == 1
+    assert check_lines(result.output)["address"] == "PROBLEM"
+    assert "a forged one would mail someone a link to another site" in result.output
+
+
 def test_check_finds_a_mail_folder_it_cannot_write_to(app, runner, tmp_path):
     in_the_way = tmp_path / "a-file"
     in_the_way.write_text("")

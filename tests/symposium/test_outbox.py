@@ -12,6 +12,7 @@ from symposium.models import MailStatus, utcnow
 from symposium.outbox import Attachment, queue_mail
 from symposium.outbox_delivery import retry_delay
 from tests.conftest import post_form
+from tests.registration.test_registration import MANAGE, form
 from tests.symposium.outbox_support import (
     SENDER,
     count,
@@ -86,6 +87,31 @@ def test_a_batch_goes_over_one_connection_and_arrives_whole(app, session, smtp_s
     assert attachment.get_content() == b"%PDF-1.7 test"
     assert all(m.status == MailStatus.SENT and m.sent_at for m in rows(session).values())
     assert deliver(app).claimed == 0  # nothing is sent twice
+
+
+def test_a_sent_mail_keeps_no_personal_link_that_works(
+    app, client, session, smtp_server, economies, create_symposium_record
+):
+    """Personal links are stored only as hashes; the kept copy of a sent mail is no
+    exception. A mail that was not delivered keeps its link for the next attempt."""
+    use_smtp(app, smtp_server)
+    symposium = create_symposium_record()
+    for email in ("ana@example.pe", "refused@example.pe"):
+        fields = form(economies, email=email)
+        assert post_form(client, f"/register/{symposium.id}", fields).status_code == 302
+    smtp_server.reject("refused@example.pe")
+    deliver(app)
+
+    (received,) = smtp_server.messages
+    token = MANAGE.search(received.get_body(("plain",)).get_content()).group(1)
+    assert client.get(f"/registration/{token}").status_code == 200  # the link that was sent
+    kept = {m.recipient: m for m in rows(session).values()}
+    assert kept["ana@example.pe"].status == MailStatus.SENT
+    assert token not in kept["ana@example.pe"].body
+    assert "/registration/[link-removed]" in kept["ana@example.pe"].body
+    assert "You are registered" in kept["ana@example.pe"].body  # the rest is kept
+    refused = kept["refused@example.pe"]
+    assert refused.status == MailStatus.FAILED and MANAGE.search(refused.body) is not None
 
 
 def test_a_refused_recipient_fails_with_the_reply_and_the_rest_go_through(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+
+from symposium.auth import public
+from symposium.tokens import new_token
 
 
 def test_error_pages_look_like_the_app(app, client, login):
@@ -23,6 +28,21 @@ def test_error_pages_look_like_the_app(app, client, login):
     assert "Something went wrong on our side" in text and "RuntimeError" not in text
     for response in (not_found, failure):
         assert 'class="navbar' in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_on_a_personal_link_is_logged_without_its_token(app, client, caplog):
+    @app.route("/registration/<token>/boom")
+    @public
+    def boom_on_a_personal_link(token):
+        raise RuntimeError("unexpected")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    token = new_token()[0]
+    caplog.set_level(logging.ERROR, logger=app.logger.name)
+    assert client.get(f"/registration/{token}/boom").status_code == 500
+    (record,) = [r for r in caplog.records if r.exc_info]
+    assert record.getMessage() == "Exception on /registration/[link-removed]/boom [GET]"
+    assert token not in caplog.text and "RuntimeError: unexpected" in caplog.text
 
 
 def test_forbidden_and_bad_request_pages(client, login, create_symposium_record):
