@@ -85,12 +85,8 @@ def eligible_query(symposium_id: int) -> sa.Select:
 
 def eligible_registrations(session: Session, symposium: Symposium) -> list[Registration]:
     """The registrations attendance may be credited to (confirmed, not erased), by name."""
-    query = (
-        eligible_query(symposium.id)
-        .options(selectinload(Registration.economy))
-        .order_by(Registration.family_name, Registration.given_name, Registration.id)
-    )
-    return list(session.scalars(query))
+    query = eligible_query(symposium.id).options(selectinload(Registration.economy))
+    return sorted(session.scalars(query), key=lambda registration: registration.name_order)
 
 
 def _check_eligible(registration: Registration, symposium_id: int) -> None:

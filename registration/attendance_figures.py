@@ -95,12 +95,11 @@ def attendance_by_person(
         .join(DayAttendance, DayAttendance.registration_id == Registration.id)
         .where(Registration.symposium_id == symposium.id)
         .options(selectinload(Registration.economy))
-        .order_by(Registration.family_name, Registration.given_name, Registration.id)
     ).all()
     people: dict[int, tuple[Registration, dict[int, DayAttendance]]] = {}
     for registration, record in records:
         people.setdefault(registration.id, (registration, {}))[1][numbers[record.day_id]] = record
-    return list(people.values())
+    return sorted(people.values(), key=lambda person: person[0].name_order)
 
 
 def manual_checks(

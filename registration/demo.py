@@ -9,7 +9,7 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from agenda.models import Speaker
+from agenda.models import AgendaItem, Speaker
 from registration.attendance import import_attendance_report
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.confirmations import queue_confirmation
@@ -183,7 +183,12 @@ def _import_demo_reports(session: Session, symposium: Symposium) -> None:
         attendees = [
             Attendee(display_name(r, rng), r.email if rng.random() < 0.7 else "") for r in present
         ]
-        report = zoom_report(symposium.title, day.starts_at, 170, attendees, seed=day.number)
+        length = session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(AgendaItem.duration_minutes), 0)).where(
+                AgendaItem.day_id == day.id, AgendaItem.cancelled.is_(False)
+            )
+        )  # the meeting runs as long as the day's agenda
+        report = zoom_report(symposium.title, day.starts_at, length or 120, attendees, day.number)
         import_attendance_report(
             session, symposium, day, report, f"participants_day{day.number}.csv",
             symposium.host_timezone, "zoom", None,

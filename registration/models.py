@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -197,6 +198,11 @@ class Nomination(Base):
         return f"{self.given_name} {self.family_name}"
 
 
+def _sortable(text: str) -> str:
+    letters = unicodedata.normalize("NFKD", text or "").casefold()
+    return "".join(c for c in letters if not unicodedata.combining(c))
+
+
 class RegistrationInvitation(Base):
     """The personal registration link an accepted nominee receives (hash only)."""
 
@@ -306,6 +312,12 @@ class Registration(Base):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip() or "(erased)"
+
+    @property
+    def name_order(self) -> tuple[str, str, int]:
+        """Where the person goes in a list by name: family name, then given name, accents and
+        letter case aside (Chávez between Chang and Cheung, not after Cheung)."""
+        return (_sortable(self.family_name), _sortable(self.given_name), self.id)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -109,9 +111,12 @@ def _sources(sources: pd.Series) -> str:
 def speakers_and_experts(data: ReportData) -> pd.DataFrame:
     """Agenda speakers/moderators and registered speakers/moderators, one row per person.
 
-    Registrations come first so their sex and economy win over the hand-entered agenda's; the
-    e-mail (letter case ignored) is what makes two rows one person, and once the person was
-    erased (no e-mail left), the registration the agenda's record remembers.
+    Registrations come first so their sex and economy win over the hand-entered agenda's. Two
+    rows are one person when they share the e-mail (letter case ignored); once the person was
+    erased (no e-mail left), through the registration the agenda's record remembers; and an
+    agenda speaker matching no registration that way is the registered speaker of the same
+    economy with the same name (accents, letter case and word order ignored): the agenda's
+    e-mail is optional, and a registrant may have changed theirs since.
     """
     registered = data.speaker_registrations.assign(source="registration")
     registered["key"] = "r" + registered["registration_id"].astype(str)
@@ -124,6 +129,7 @@ def speakers_and_experts(data: ReportData) -> pd.DataFrame:
     people = pd.concat([registered[columns], agenda[columns]], ignore_index=True)
     email = people["email"].fillna("").astype(str).str.strip().str.lower()
     people["key"] = people["key"].where(email == "", "e:" + email)
+    people["key"] = _matched_by_name(people)
     merged = people.groupby("key", sort=False).agg(
         name=("name", "first"),
         role=("role", _roles),
@@ -133,6 +139,31 @@ def speakers_and_experts(data: ReportData) -> pd.DataFrame:
     )
     merged["sex"] = normalised_sex(merged["sex"])
     return merged.reset_index(drop=True)
+
+
+def _name_key(name: object, economy_id: object) -> str:
+    """A person's name without accents, letter case or word order, with their economy."""
+    letters = unicodedata.normalize("NFKD", str(name or "")).casefold()
+    letters = "".join(c for c in letters if not unicodedata.combining(c))
+    words = sorted(re.findall(r"\w+", letters))
+    return f"{economy_id}|{' '.join(words)}" if words and pd.notna(economy_id) else ""
+
+
+def _matched_by_name(people: pd.DataFrame) -> pd.Series:
+    """Each row's person key, agenda rows that share none with a registration taking the key
+    of the registered speaker with the same name and economy (see speakers_and_experts)."""
+    names = [_name_key(n, e) for n, e in zip(people["name"], people["economy_id"], strict=True)]
+    from_registration = people["source"] == "registration"
+    registered_keys = set(people.loc[from_registration, "key"])
+    by_name: dict[str, str] = {}
+    for name, key, registered in zip(names, people["key"], from_registration, strict=True):
+        if registered and name:
+            by_name.setdefault(name, key)
+    keys = []
+    for name, key, registered in zip(names, people["key"], from_registration, strict=True):
+        alone = not registered and key not in registered_keys
+        keys.append(by_name.get(name, key) if alone else key)
+    return pd.Series(keys, index=people.index)
 
 
 def _speaker_entries(speakers: pd.DataFrame, names: dict[int, str]) -> tuple[SpeakerEntry, ...]:

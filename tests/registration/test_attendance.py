@@ -388,3 +388,15 @@ def test_viewer_reads_attendance_but_changes_nothing(client, login, session, sym
     assert check_in(client, symposium, people["ana"], "09:00").status_code == 403
     assert decide(client, symposium, row.id, "review-again").status_code == 403
     assert snapshot(session) == before
+
+
+def test_people_are_listed_by_name_accents_and_letter_case_aside(
+    client, login, session, symposium, create_registration
+):
+    for family in ("Cheung", "Zapata", "Chávez", "álvarez", "Chang"):
+        create_registration(symposium, given_name="Ana", family_name=family)
+    login()
+    page = client.get(f"/symposia/{symposium.id}/attendance/check-in").get_data(as_text=True)
+    # The check-in form's drop-down lists every confirmed person.
+    listed = re.findall(r'<option value="\d+">([^,<]+), Ana', page)
+    assert listed == ["álvarez", "Chang", "Chávez", "Cheung", "Zapata"]

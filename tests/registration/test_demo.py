@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from agenda.models import AgendaItem
 from registration.attendance_models import AttendanceImport, AttendanceRow, DayAttendance
 from registration.models import (
     CircularDelivery,
@@ -48,6 +49,14 @@ def test_demo_has_the_whole_circulate_nominate_register_attend_story(runner, ses
     assert "unmatched" in row_statuses and row_statuses.count("matched") > 100
     attended = session.scalars(sa.select(DayAttendance).where(DayAttendance.attended)).all()
     assert len({a.registration_id for a in attended}) > 60
+    # Nobody attends longer than the day's meeting ran (early joiners: a few minutes more).
+    for day in symposium.days:
+        items = session.scalars(sa.select(AgendaItem).where(AgendaItem.day_id == day.id))
+        length = sum(item.duration_minutes for item in items if not item.cancelled)
+        longest = session.scalar(
+            sa.select(sa.func.max(DayAttendance.minutes)).where(DayAttendance.day_id == day.id)
+        )
+        assert length - 30 < longest <= length + 10
     # Someone who dropped and rejoined appears on several rows but once per day.
     per_person_day = session.execute(
         sa.select(AttendanceRow.registration_id, AttendanceRow.import_id, sa.func.count())

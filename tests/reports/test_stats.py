@@ -16,6 +16,7 @@ from reports.stats import (
     normalised_sex,
     percent_check,
     sex_counts,
+    speakers_and_experts,
     wilson_interval,
 )
 from symposium.models import SEXES
@@ -166,3 +167,32 @@ def test_nice_axis_ends_and_chart_text_alternative():
     drawn = str(svg(chart))
     assert 'role="img"' in drawn and "<title" in drawn and "<desc" in drawn
     assert "style=" not in drawn
+
+
+def test_an_agenda_speaker_without_the_registrations_e_mail_is_matched_by_name_and_economy():
+    """The agenda's e-mail is optional and a registrant may change theirs: the same name
+    (accents, case and order aside) in the same economy is the registered speaker."""
+    registered = pd.DataFrame(
+        [
+            (1, "Carolina Méndez Rojas", "carolina@example.cl", "speaker", "Female", 1),
+            (2, "Kenji Sato", "kenji.new@example.jp", "moderator", "Male", 1),
+        ],
+        columns=["registration_id", "name", "email", "role", "sex", "economy_id"],
+    )
+    agenda = pd.DataFrame(
+        [
+            (10, "carolina MENDEZ rojas", None, "moderator", "Female", 1, None),  # no e-mail
+            (11, "Sato Kenji", "kenji.old@example.jp", "speaker", "Male", 1, None),  # old one
+            (12, "Carolina Méndez Rojas", None, "speaker", "Female", 2, None),  # another economy
+            (13, "Ana Pérez", None, "speaker", "Female", 1, None),  # on the agenda only
+        ],
+        columns=AGENDA_SPEAKER_COLUMNS,
+    )
+    people = speakers_and_experts(_data(speaker_registrations=registered, agenda_speakers=agenda))
+    found = sorted(people[["name", "economy_id", "role", "source"]].itertuples(False, None))
+    assert found == [
+        ("Ana Pérez", 1, "speaker", "agenda"),
+        ("Carolina Méndez Rojas", 1, "speaker, moderator", "agenda + registration"),
+        ("Carolina Méndez Rojas", 2, "speaker", "agenda"),
+        ("Kenji Sato", 1, "speaker, moderator", "agenda + registration"),
+    ]
