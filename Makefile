@@ -20,11 +20,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@
 
 ## run: install, create or upgrade the SQLite database, load the demo, write its mails to
-## instance/mail/, serve on 127.0.0.1:5000
+## instance/mail/, serve on 127.0.0.1:5000 with an outbox worker beside it (mail caused while
+## you click around is written to instance/mail/ within seconds); Ctrl-C stops both
 run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) outbox send
+	$(FLASK) outbox send --loop --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## system-packages: Debian's Chromium for the browser tests (Playwright cannot download one

@@ -1,5 +1,6 @@
 """The time-zone planner: when each symposium day falls in every participant's local time, and
-the common start that keeps the fewest person-hours outside a working window."""
+the common start that keeps the fewest economy-hours outside a working window (each invited
+economy's hours outside it, added up: one clock per economy, not weighted by people)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from symposium.services import utc_offset_label
 class ZoneGroup:
     label: str  # an economy's name, or a zone's
     timezone: str  # IANA name
-    weight: float = 1.0  # people in this group
+    weight: float = 1.0  # how much the group counts (the planner page: 1 per economy)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def person_hours_outside(
     groups: Sequence[ZoneGroup],
     window: Window = Window(),
 ) -> float:
-    """Weighted hours spent outside the window, over every group and day."""
+    """Hours spent outside the window, over every group and day, times each group's weight
+    (economy-hours when every economy weighs 1, as on the planner page)."""
     rows = local_spans(days, host_timezone, groups, window)
     return sum(span.group.weight * span.outside_minutes / 60 for row in rows for span in row)
 
@@ -142,7 +144,7 @@ def suggest_start(
     window: Window = Window(),
     step_minutes: int = 15,
 ) -> Suggestion:
-    """The common start (host time, in steps) with the fewest person-hours outside the window.
+    """The common start (host time, in steps) with the fewest weighted hours outside the window.
 
     Ties go to the start closest to day 1's current one, then to the earlier one.
     """

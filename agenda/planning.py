@@ -24,7 +24,7 @@ def planner_days(symposium: Symposium, document: AgendaDocument) -> list[DaySlot
 
 
 def invited_groups(symposium: Symposium) -> list[ZoneGroup]:
-    """One person per invited economy, in its capital's time zone.
+    """Each invited economy once (weight 1), in its capital's time zone.
 
     Once registration lands, this is where registrants per economy (and their own time
     zones) will weigh in instead.

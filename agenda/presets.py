@@ -1,9 +1,10 @@
 """Agenda templates taken from the proposals, item by item.
 
-"2-day APEC symposium" is the agenda of project SME 10 2022A (seeds/000) with its exact titles
-and durations; "3-day symposium" follows SME 06 2021A (seeds/001): three sessions of about
-three hours on the state of digitisation, the platform's findings, and recommendations with
-economy presentations.
+The 2-day template is the agenda of project SME 10 2022A (seeds/000), the e-commerce MSME
+proposal, with its exact titles and durations. The 3-day template only has the shape of SME 06
+2021A (seeds/001), the digital transformation proposal: three days of about three hours on its
+three topics (the state of digitisation, the platform's findings, recommendations for each
+economy); that proposal has no agenda, so the items and durations are ours. The labels say so.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Preset(NamedTuple):
 
 TWO_DAY_APEC = Preset(
     "two-day-apec",
-    "2-day APEC symposium",
+    "2-day symposium (agenda of the e-commerce MSME proposal)",
     (
         (
             PresetItem("opening", "Presentation and the details of the day", 15),
@@ -77,7 +78,8 @@ TWO_DAY_APEC = Preset(
 
 THREE_DAY = Preset(
     "three-day",
-    "3-day symposium, about 3 hours a day",
+    "3-day symposium, about 3 hours a day (outline from the digital transformation proposal's "
+    "topics)",
     (
         (
             PresetItem("opening", "Opening remarks and objectives of the symposium", 15),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from registration.models import RegistrationStatus
 from registration.participants import APPROVE, ROLES, STATUS_ACTIONS, ParticipantFilter
@@ -13,6 +13,7 @@ from symposium.forms import row_ids
 from symposium.models import SEXES
 
 ANY = ("", "All")
+CHOOSE_A_STATUS = "Choose a status."
 # Bulk actions are "status:<action>" or "role:<role>", so one select offers both.
 BULK_ACTIONS = [
     *((f"status:{a}", "Approve" if a == APPROVE else f"Set status: {a}") for a in STATUS_ACTIONS),
@@ -53,7 +54,8 @@ class FilterForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf(list(STATUS_ACTIONS))])
+    # The list's drop-down starts on an empty choice, so a stray "Set" changes nothing.
+    status = HiddenField(validators=[InputRequired(CHOOSE_A_STATUS), AnyOf(list(STATUS_ACTIONS))])
     back = HiddenField()  # the list's query string, to return to the same filters
 
 

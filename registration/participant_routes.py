@@ -26,6 +26,7 @@ from registration.confirmations import queue_approval_result, queue_promotions
 from registration.erasure import erase_registration
 from registration.models import Registration
 from registration.participant_forms import (
+    CHOOSE_A_STATUS,
     BulkForm,
     EraseForm,
     FilterForm,
@@ -136,7 +137,10 @@ def change_registration_status(symposium_id: int, registration_id: int) -> Any:
     registration = _registration_or_404(symposium, registration_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.errors != {"status": [CHOOSE_A_STATUS]}:
+            abort(400)
+        flash(CHOOSE_A_STATUS, "warning")
+        return _back_to_list(symposium, form.back.data)
     session = db.session()
     try:
         change = set_status(session, registration, form.status.data)

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 
 from surveys import bp
 from surveys.forms import ActionForm
@@ -39,8 +40,14 @@ def _economies() -> list[Economy]:
     return list(db.session().scalars(sa.select(Economy).order_by(Economy.position)))
 
 
-def _notice(invitation: SurveyInvitation, message: str, status: int = 200) -> Any:
-    """The page that takes no answers: answered already, or closed."""
+# The invitation whose response this browser has just submitted: its next page thanks them
+# (a flash message) without also saying the survey is "already answered".
+JUST_ANSWERED = "survey_just_answered"
+
+
+def _notice(invitation: SurveyInvitation, message: str | None, status: int = 200) -> Any:
+    """The page that takes no answers: answered already, or closed (no message: just
+    answered, thanked by the flash message)."""
     page = render_template(
         "surveys/respond_notice.html",
         survey=invitation.survey,
@@ -65,6 +72,8 @@ def respond(token: str) -> Any:
     survey = invitation.survey
     changing = request.method == "POST"
     if invitation.completed_at is not None:
+        if not changing and browser_session.pop(JUST_ANSWERED, None) == invitation.id:
+            return _notice(invitation, None)
         return _already(invitation, 409 if changing else 200)
     state = survey_state(survey)
     if state != SurveyState.OPEN:
@@ -95,6 +104,7 @@ def respond(token: str) -> Any:
                 submit_response(session, invitation, values, sex=sex, economy_id=economy_id)
                 session.commit()
                 flash("Thank you! Your answers are recorded.", "success")
+                browser_session[JUST_ANSWERED] = invitation.id
                 return redirect(url_for("surveys.respond", token=token))
             status = 400
         except AlreadyAnswered:

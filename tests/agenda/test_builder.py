@@ -49,6 +49,18 @@ def test_template_fills_the_days_and_the_times_follow(client, login, create_symp
     assert "only fills an empty one" in again.get_data(as_text=True)
 
 
+def test_the_templates_say_which_proposal_they_come_from(client, login, create_symposium_record):
+    symposium = create_symposium_record()
+    login()
+    page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    options = dict(re.findall(r'<option[^>]*value="([^"]+)"[^>]*>([^<]*)</option>', page))
+    assert options["two-day-apec"] == "2-day symposium (agenda of the e-commerce MSME proposal)"
+    assert options["three-day"] == (
+        "3-day symposium, about 3 hours a day "
+        "(outline from the digital transformation proposal&#39;s topics)"
+    )
+
+
 def test_editing_a_duration_moves_everything_after_it(
     client, login, session, create_symposium_record
 ):

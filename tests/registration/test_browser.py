@@ -172,3 +172,33 @@ def test_invited_registrant_edits_by_mail_and_is_counted_once_after_rejoining(
     row.wait_for()
     assert page.locator("#people tbody tr").count() == 1
     assert "120 min" in row.inner_text() and "attended" in row.inner_text()
+
+
+def test_removing_a_focal_point_asks_first(
+    page, session, create_user_account, invited_symposium, create_focal_point
+):
+    """A click on Remove asks; "Cancel" in that question leaves the focal point, "OK" removes
+    it (confirm.js, for every form marked data-confirm)."""
+    create_focal_point(invited_symposium, "Peru", name="Rosa Quispe")
+    log_in(page, create_user_account().email)
+    page.goto(f"/symposia/{invited_symposium.id}/focal-points")
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Remove Rosa Quispe").click()
+    assert asked == ["Remove Rosa Quispe? Their nomination links stop working."]
+    page.wait_for_timeout(300)  # a form that was sent would be on its way by now
+    assert page.get_by_role("button", name="Remove Rosa Quispe").is_visible()
+
+    page.once("dialog", answer(True))
+    page.get_by_role("button", name="Remove Rosa Quispe").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Remove Rosa Quispe").wait_for(state="detached")
+    assert len(asked) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import sqlalchemy as sa
@@ -42,6 +43,19 @@ def test_focal_point_nominates_up_to_the_quota(
     assert names == [("Lan", "pending"), ("Minh", "pending")]
     listing = client.get(url).get_data(as_text=True)
     assert "2 of 2" in listing and 'id="quota-reached"' in listing
+
+
+def test_the_delegates_table_scrolls_inside_the_page_on_a_phone(
+    client, invited_symposium, create_focal_point
+):
+    _, token = create_focal_point(invited_symposium, "Viet Nam")
+    url = f"/nominate/{token}"
+    assert post_form(client, url, nominee()).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("<table") == 1
+    assert re.search(
+        r'<div class="table-responsive">\s*<table[^>]*>\s*<thead><tr><th[^>]*>Name<', page
+    )
 
 
 def test_wrong_fields_get_messages_and_keep_what_was_typed(
@@ -92,6 +106,9 @@ def test_focal_points_edit_and_withdraw_their_own_until_the_deadline(
     assert edit.status_code == 302
     assert stored(session)[0].job_title == "Director General"
 
+    # Withdrawing takes a second, explicit click ("Withdraw…" opens the form).
+    page = client.get(f"/nominate/{mine}").get_data(as_text=True)
+    assert "Withdraw…" in page and "Yes, withdraw Lan Nguyễn Thị" in page
     withdraw = post_form(client, f"/nominate/{mine}/{nomination.id}/withdraw", {})
     assert withdraw.status_code == 302
     assert stored(session)[0].status == NominationStatus.WITHDRAWN
@@ -118,6 +135,10 @@ def test_wrong_and_revoked_links_get_the_same_404(
     revoked = client.get(f"/nominate/{token}")
     assert revoked.status_code == 404
     assert revoked.get_data() == unknown.get_data()
+    # Said to someone without an account: what to do, and no way into the organisers' login.
+    page = revoked.get_data(as_text=True)
+    assert "Please use the link in the latest mail you received" in page
+    assert "list of symposia" not in page
     assert post_form(client, f"/nominate/{token}", nominee()).status_code == 404
     assert stored(session) == []
 

@@ -22,6 +22,7 @@ from registration.participants import (
 )
 from symposium.models import OutboxMessage
 from tests.conftest import post_form
+from tests.security.pages import page_forms
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
 
@@ -115,6 +116,34 @@ def test_filters_by_economy_sex_role_status_and_attendance(
     assert show(attended="no", economy=economies["Peru"].id) == {never_seen.id}
     bad = client.get(base_url(invited_symposium), query_string={"status": "nonsense"})
     assert bad.status_code == 400
+
+
+def test_the_count_reads_as_a_sentence(client, login, invited_symposium, create_registration):
+    create_registration(invited_symposium, given_name="Lan", economy="Viet Nam")
+    create_registration(invited_symposium, given_name="Ana", economy="Chile")
+    login()
+
+    def count(**args) -> str:
+        page = client.get(base_url(invited_symposium), query_string=args).get_data(as_text=True)
+        return re.search(r'<p class="text-muted">(\d+ registrations?[^<]*)</p>', page).group(1)
+
+    assert count() == "2 registrations."
+    assert count(q="lan") == "1 registration matches."
+    assert count(q="a") == "2 registrations match."
+
+
+def test_long_names_and_organisations_wrap_inside_a_scrolling_table(
+    client, login, invited_symposium, create_registration
+):
+    person = create_registration(
+        invited_symposium, given_name="Pneumonoultramicroscopic" * 4, organisation="X" * 90
+    )
+    login()
+    page = client.get(base_url(invited_symposium)).get_data(as_text=True)
+    assert '<div class="table-responsive">\n<table class="table table-sm align-middle' in page
+    row = page[page.index(f'<tr id="registration-{person.id}">') :]
+    assert f'<td class="text-break">{person.full_name}' in row
+    assert '<td class="text-break">' + "X" * 90 in row
 
 
 def test_pages_of_the_list(session, invited_symposium, create_registration):
@@ -218,6 +247,31 @@ def test_sending_someone_back_to_the_line_gives_their_place_to_the_first_in_it(
     assert "the waiting list is for a full symposium" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Registration, waiting.id).status == "confirmed"
+
+
+def test_the_status_drop_down_starts_on_no_change(
+    client, login, session, invited_symposium, create_registration
+):
+    """ "Set" pressed without choosing (the drop-down as the page shows it) is refused, so a
+    confirmed person is not sent to the waiting list by accident."""
+    person = create_registration(invited_symposium, given_name="Confirmed")
+    login()
+    page = client.get(base_url(invited_symposium)).get_data(as_text=True)
+    assert '<th scope="col">Change status</th>' in page
+    url = f"{base_url(invited_symposium)}/{person.id}/status"
+    form = next(f for f in page_forms(base_url(invited_symposium), page) if f.action == url)
+    status = next(f for f in form.fields if f.name == "status")
+    assert status.options[0] == "" and "waiting" in status.options
+    sent = form.values()
+    assert sent["status"] == [""]  # what the browser sends untouched
+
+    response = client.post(url, data=sent, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Choose a status." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Registration, person.id).status == "confirmed"
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    assert post_form(client, url, {"status": "king"}).status_code == 400
 
 
 def test_approving_a_pending_registration_mails_the_outcome(

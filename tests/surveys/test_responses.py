@@ -182,6 +182,20 @@ def test_an_attendee_answers_once_through_the_link(
     assert session.scalar(sa.select(sa.func.count(SurveyResponse.id))) == 1
 
 
+def test_after_submitting_the_page_only_thanks_and_later_says_it_is_answered(
+    client, survey, opened, attended_registrants
+):
+    path = opened(attended_registrants.ana)
+    post_form(client, path, {**full_answers(survey), "action": "submit"})
+    thanked = client.get(path).get_data(as_text=True)
+    assert "Thank you! Your answers are recorded." in thanked
+    assert "already been answered" not in thanked
+
+    later = client.get(path).get_data(as_text=True)  # back with the same link another day
+    assert "already been answered" in later
+    assert "Your answers are recorded" not in later
+
+
 def test_a_draft_is_saved_and_finished_later(client, session, survey, opened, attended_registrants):
     path = opened(attended_registrants.ben)
     relevance, objectives = questions_of(survey)[:2]
