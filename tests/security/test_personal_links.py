@@ -54,14 +54,20 @@ def wrong_tokens(full: FullSymposium, kind: str) -> dict[str, str]:
     return tokens
 
 
-def test_every_wrong_token_gets_the_same_404_as_a_missing_page(
+# A personal link that never existed: every wrong one, of whatever kind and for whatever reason,
+# gets exactly this page (it says the link does not work and what to do, nothing more).
+NO_SUCH_LINK = "/registration/" + "A" * 43
+
+
+def test_every_wrong_token_gets_the_same_404_as_a_link_that_never_existed(
     full_symposium, steady_csrf_signature
 ):
     full = full_symposium
     client = full.app.test_client()
     csrf_token(client)  # a visitor who has seen a page has a session with a CSRF token
-    missing = client.get("/no/such/page")
+    missing = client.get(NO_SUCH_LINK)
     assert missing.status_code == 404
+    assert "Please use the link in the latest mail" in missing.get_data(as_text=True)
     before = database_rows(full.app)
     tried = 0
     for rule in app_rules(full.app):
@@ -90,7 +96,7 @@ def test_a_focal_point_reaches_only_its_own_economys_nominations(
     the same 404, for reading, editing and withdrawing."""
     full = full_symposium
     client = full.app.test_client()
-    missing = client.get("/no/such/page")
+    missing = client.get(NO_SUCH_LINK)
     with full.session() as session:
         others = session.scalars(
             sa.select(Nomination.id)
