@@ -215,6 +215,34 @@ def document_for(session: Session, version: CircularVersion) -> CircularDocument
     )
 
 
+# What a distributed circular says that the set-up can change afterwards, and how the
+# organiser calls it.
+_WHAT_CHANGES = {
+    "days": "the dates or start times",
+    "local_times": "the local times in the invited economies",
+    "agenda": "the agenda",
+    "facts": "the set-up's facts (deadlines, quotas, languages, platform or contacts)",
+}
+
+
+def changed_since_sent(session: Session, version: CircularVersion) -> list[str]:
+    """What the circular would say differently if ``version`` (distributed) were made today:
+    the focal points hold the old facts until a revised version goes out. Empty for a draft."""
+    if version.distributed_at is None or version.document is None:
+        return []
+    symposium = session.get(Symposium, version.symposium_id)
+    assert symposium is not None
+    sent = CircularDocument.from_dict(version.document)
+    today = preview_document(
+        session, symposium, texts_of(version), version=version.number, issued_on=sent.issued_on
+    )
+    # Compared through the stored form, as a document reads back from the database.
+    now = CircularDocument.from_dict(today.to_dict())
+    return [
+        label for name, label in _WHAT_CHANGES.items() if getattr(sent, name) != getattr(now, name)
+    ]
+
+
 def mark_distributed(session: Session, version: CircularVersion) -> CircularDocument:
     """Freeze a version as it is being sent and return the frozen document.
 

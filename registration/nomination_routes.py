@@ -10,7 +10,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_login import current_user
 
 from registration import bp
-from registration.circular_services import latest_version
+from registration.circular_services import changed_since_sent, latest_version
 from registration.distribution import (
     distribute_circular,
     distribution_progress,
@@ -203,6 +203,7 @@ def distribution(symposium_id: int) -> Any:
         recipients=recipients,
         still_to_send=[f for f in recipients if f.id not in have_it],
         silent_recipients=[f for f in recipients if f.economy_id in silent],
+        changed_since=changed_since_sent(session, draft) if draft is not None else [],
         is_open=nominations_open(symposium),
         confirm=ConfirmForm(),
     )

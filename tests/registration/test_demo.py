@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from agenda.models import AgendaItem
 from registration.attendance_models import AttendanceImport, AttendanceRow, DayAttendance
+from registration.circular_services import changed_since_sent
 from registration.models import (
     CircularDelivery,
     CircularVersion,
@@ -29,6 +30,7 @@ def test_demo_has_the_whole_circulate_nominate_register_attend_story(runner, ses
     assert with_focal_point == invited  # every co-sponsor can nominate
     (version,) = session.scalars(sa.select(CircularVersion)).all()
     assert version.distributed_at is not None and version.document["sections"]["objectives"]
+    assert changed_since_sent(session, version) == []  # it says what the set-up says
     deliveries = session.scalar(sa.select(sa.func.count(CircularDelivery.id)))
     assert deliveries == session.scalar(sa.select(sa.func.count(FocalPoint.id)))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import io
 import re
 
@@ -138,3 +140,30 @@ def test_reminders_go_only_to_economies_that_nominated_nobody(
         sa.select(OutboxMessage.recipient).where(OutboxMessage.subject.startswith("Reminder"))
     ).all()
     assert sorted(reminders) == ["francisca@sercotec.cl", "lan@mpi.gov.vn"]
+
+
+def test_the_distribution_page_says_when_the_set_up_moved_on_from_the_sent_circular(
+    client, login, session, invited_symposium, create_focal_point
+):
+    create_focal_point(invited_symposium, "Chile")
+    write_circular(session, invited_symposium)
+    login()
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    assert post_form(client, f"{base}/send", {}).status_code == 302
+    assert 'id="changed-since-sent"' not in client.get(base).get_data(as_text=True)
+
+    symposium = session.get(Symposium, invited_symposium.id)
+    symposium.nomination_deadline -= dt.timedelta(days=7)
+    symposium.days[1].start_time = dt.time(10, 30)
+    session.commit()
+    page = client.get(base).get_data(as_text=True)
+    assert 'id="changed-since-sent"' in page
+    warning = html.unescape(
+        " ".join(page.split('id="changed-since-sent">')[1].split("</div>")[0].split())
+    )
+    assert warning.startswith(
+        "Since version 1 went out, the dates or start times, the local times in the invited "
+        "economies, the set-up's facts (deadlines, quotas, languages, platform or contacts) "
+        "changed"
+    )
+    assert "the agenda" not in warning and "send version 2" in warning
