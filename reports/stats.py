@@ -7,7 +7,6 @@ output); a change to one is a change to the other.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from typing import TYPE_CHECKING
@@ -26,30 +25,14 @@ from reports.figures import (
     SurveyFigures,
     TargetCheck,
 )
+from symposium.confidence import wilson_interval
 from symposium.models import SEXES
 
 if TYPE_CHECKING:
     from reports.queries import ReportData
 
-Z95 = 1.959963984540054  # the standard normal quantile of 0.975
 PARTICIPANT = "participant"
 ROLE_ORDER = ("speaker", "moderator")
-
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
-    """The Wilson score interval of ``successes`` of ``n`` (fractions; None when n is 0).
-
-    Unlike the normal approximation it stays inside 0–1 and behaves with few responses, which
-    is what a symposium survey has.
-    """
-    if n == 0:
-        return None
-    p = successes / n
-    z2 = z * z
-    denominator = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def share_with_interval(successes: int, n: int) -> Share:

@@ -13,6 +13,7 @@ from surveys.models import (
     Outcome,
     QuestionKind,
 )
+from symposium.confidence import wilson_interval
 from symposium.models import SEXES
 
 # Undisclosed values are reported on a line of their own, never dropped, so totals add up.
@@ -95,7 +96,24 @@ class OutcomeFigure:
     def met(self) -> bool | None:
         if self.pct is None or self.target_pct is None:
             return None
-        return self.pct >= self.target_pct
+        # On the exact counts, as the completion report decides it (never a rounded figure).
+        return self.numerator * 100 >= self.target_pct * self.denominator
+
+    @property
+    def interval_pct(self) -> tuple[float, float] | None:
+        """The 95% interval of the share, in percent (None without respondents)."""
+        interval = wilson_interval(self.numerator, self.denominator)
+        return None if interval is None else (100 * interval[0], 100 * interval[1])
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the interval straddles the target: met or not, more answers could turn it."""
+        interval = self.interval_pct
+        return (
+            interval is not None
+            and self.target_pct is not None
+            and interval[0] < self.target_pct < interval[1]
+        )
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,17 @@ def test_a_figure_with_nobody_or_no_target_is_not_judged():
     assert knowledge_gain([(None, 3)], target_pct=60).met is None
     assert collaboration([True], target_pct=None).met is None
     assert collaboration([], target_pct=60).pct is None
+    assert not collaboration([], target_pct=60).uncertain
+
+
+def test_a_figure_is_uncertain_when_its_interval_holds_the_target():
+    # 2 of 4: 15.0–85.0% holds 60; 90 of 100: 82.6–94.5% lies above it.
+    few = collaboration([True, True, False, False], target_pct=60)
+    assert (few.met, few.uncertain) == (False, True)
+    assert few.interval_pct == pytest.approx((15.0, 85.0), abs=0.05)
+    many = collaboration([True] * 90 + [False] * 10, target_pct=60)
+    assert (many.met, many.uncertain) == (True, False)
+    assert not collaboration([True, False], target_pct=None).uncertain
 
 
 def test_splits_add_up_to_the_overall_counts():

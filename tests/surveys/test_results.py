@@ -214,9 +214,11 @@ def test_page_shows_response_rate_counts_and_outcomes(
     assert "50.0%" in knowledge and "1 of 2 respondents" in knowledge
     assert "Mean before 2.50, mean after 3.50 (n = 2)" in knowledge
     assert "Target 60%" in knowledge and ">not met<" in knowledge
+    # Two answers say little: the interval holds the target, as the completion report says.
+    assert "95% interval 9.5–90.5%" in knowledge and ">uncertain<" in knowledge
     assert "Your grasp of the topic, looking back" in knowledge
     together = _card(page, "collaboration")
-    assert "66.7%" in together and ">met<" in together
+    assert "66.7%" in together and ">met<" in together and ">uncertain<" in together
     assert "Did you meet possible partners?" in together
 
 
