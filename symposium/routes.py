@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -16,6 +17,7 @@ from symposium.services import (
     get_symposium,
     list_symposia,
     member_economies,
+    setup_notices,
     setup_of,
     update_symposium,
 )
@@ -63,6 +65,7 @@ def _save(form: SymposiumForm, symposium: Symposium | None) -> Any:
     if not form.validate():
         return _render_form(form, symposium, 422)
     session = db.session()
+    created = symposium is None
     try:
         if symposium is None:
             symposium = create_symposium(session, form.to_setup())
@@ -75,6 +78,8 @@ def _save(form: SymposiumForm, symposium: Symposium | None) -> Any:
         return _render_form(form, symposium, 422)
     session.commit()
     flash(f"Saved “{symposium.title}”.", "success")
+    for notice in setup_notices(symposium, dt.datetime.now(symposium.zone).date(), created=created):
+        flash(notice, "warning")
     return redirect(url_for("symposium.detail", symposium_id=symposium.id))
 
 

@@ -136,6 +136,25 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
     return problems
 
 
+def setup_notices(symposium: Symposium, today: dt.date, *, created: bool) -> list[str]:
+    """What a saved set-up may have got wrong without breaking a rule, to say at once: a new
+    symposium dated in the past, a target of more economies than are invited."""
+    notices = []
+    if created and symposium.first_day is not None and symposium.first_day < today:
+        notices.append(
+            f"The first day, {symposium.first_day:%-d %B %Y}, is in the past: check the dates, "
+            "unless you are recording a symposium that has already taken place."
+        )
+    invited = len(symposium.invited_economies)
+    if symposium.target_economies is not None and symposium.target_economies > invited:
+        notices.append(
+            f"The target is {symposium.target_economies} economies represented, but "
+            f"{invited} {'is' if invited == 1 else 'are'} invited: people from other economies "
+            "can only come through the open registration form."
+        )
+    return notices
+
+
 def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
     problems = setup_problems(setup)
     economies = list(

@@ -147,6 +147,29 @@ BAD_INPUT = [
 ]
 
 
+def test_saving_says_what_may_be_wrong_without_refusing_it(client, login, session, economies):
+    """A new symposium dated in the past, or a target of more economies than are invited, is
+    saved (recording a past event is legitimate) but said at once."""
+    login()
+    past = {
+        "days-0-date": "2020-05-10", "days-1-date": "2020-05-11", "days-2-date": "2020-05-12",
+        "nomination_deadline": "2020-04-01", "registration_deadline": "2020-04-20",
+    }  # fmt: skip
+    invited = [economies["Chile"], economies["Peru"]]
+    saved = post_form(client, "/symposia/new", form_data(invited, **past), follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "The first day, 10 May 2020, is in the past" in page
+    assert "The target is 7 economies represented, but 2 are invited" in page
+    symposium = session.scalars(sa.select(Symposium)).one()
+
+    again = post_form(
+        client, f"/symposia/{symposium.id}/edit", form_data(invited, **past, target_economies="2")
+    )
+    assert again.status_code == 302
+    shown = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "is in the past" not in shown and "economies represented, but" not in shown
+
+
 @pytest.mark.parametrize(("change", "field", "message"), BAD_INPUT)
 def test_bad_setup_gets_a_field_error_and_saves_nothing(
     client, login, session, change, field, message
