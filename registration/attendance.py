@@ -1,5 +1,6 @@
-"""Attendance of a symposium: importing a day's videoconference report, reviewing the rows no
-registration was matched to, manual check-ins, and each registrant's presence per day.
+"""Attendance of a symposium: each registrant's presence per day, reviewing the rows of an
+imported report no registration was matched to, and manual check-ins (importing a report is in
+attendance_import.py).
 
 Every change to a day's attendance first locks the day's row, so that two of them (an import
 and a review decision, say) are applied one after the other and the day's figures stay true.
@@ -8,7 +9,6 @@ and a review decision, say) are applied one after the other and the day's figure
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -22,17 +22,10 @@ from registration.attendance_models import (
     ManualCheck,
     MatchStatus,
 )
-from registration.attendance_reports import (
-    CONTROL,
-    AttendanceReportError,
-    ParsedReport,
-    parse_attendance_report,
-)
 from registration.matching import Person, match_rows, normalise_name
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
 from registration.report_times import merged_minutes
 from symposium.models import Symposium, SymposiumDay, User
-from symposium.services import is_known_timezone
 
 # The threshold of a symposium whose registration settings were never saved: the column's own
 # default, so the two cannot disagree.
@@ -60,12 +53,12 @@ class ReviewItem:
         return self.rows[0]
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
+def naive_utc(moment: dt.datetime) -> dt.datetime:
     """An aware datetime as the naive UTC the database stores."""
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _lock_day(session: Session, day: SymposiumDay) -> None:
+def lock_day(session: Session, day: SymposiumDay) -> None:
     session.execute(sa.select(SymposiumDay.id).where(SymposiumDay.id == day.id).with_for_update())
 
 
@@ -100,7 +93,7 @@ def recompute_day(session: Session, day: SymposiumDay) -> None:
     """Recompute every registrant's DayAttendance of ``day`` from its imported rows (matched or
     assigned) and manual checks: minutes are the merged intervals, overlaps counted once; a
     check-in without a check-out adds no minutes but counts as present."""
-    _lock_day(session, day)
+    lock_day(session, day)
     session.flush()
     threshold = attendance_threshold(session, day.symposium_id)
     intervals: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
@@ -138,100 +131,6 @@ def recompute_day(session: Session, day: SymposiumDay) -> None:
     for stale in existing.values():  # nothing credits them any more
         session.delete(stale)
     session.flush()
-
-
-# --- importing ------------------------------------------------------------------------------
-
-
-def _check_date(report: ParsedReport, day: SymposiumDay) -> None:
-    """Refuse a report none of whose times fall on the day's date in the host zone: most likely
-    the report of another day, or day and month read the wrong way round."""
-    zone = day.symposium.zone
-    start = dt.datetime.combine(day.date, dt.time(), tzinfo=zone)
-    end = start + dt.timedelta(days=1)
-    if any(row.joined < end and row.left >= start for row in report.rows):
-        return
-    first = min(row.joined for row in report.rows).astimezone(zone)
-    message = (
-        f"The report's first join is on {first:%A %d %B %Y} ({zone.key}), but day {day.number} "
-        f"is {day.date:%A %d %B %Y}: is it the report of another day?"
-    )
-    raise AttendanceReportError([(0, message)])
-
-
-def _file_name(filename: str) -> str:
-    """The name of an uploaded file without the folders some browsers send, for display."""
-    return CONTROL.sub(" ", re.split(r"[\\/]", filename)[-1]).strip()[:255] or "report"
-
-
-def _decisions(report: AttendanceImport | None) -> dict[tuple[str, str], AttendanceRow]:
-    """The previous import's review decisions, by person (normalised name and address)."""
-    if report is None:
-        return {}
-    done = (MatchStatus.ASSIGNED, MatchStatus.IGNORED)
-    return {(normalise_name(r.name), r.email): r for r in report.rows if r.status in done}
-
-
-def import_attendance_report(
-    session: Session,
-    symposium: Symposium,
-    day: SymposiumDay,
-    data: bytes,
-    filename: str,
-    zone: str,
-    source: str | None,
-    user: User | None,
-) -> AttendanceImport:
-    """Import ``day``'s videoconference report, replacing the day's previous import (decisions
-    taken on its review screen are kept for the same people). Raises AttendanceReportError, and
-    changes nothing, when the file cannot be read or is not of this day."""
-    if day.symposium_id != symposium.id:
-        raise AttendanceError("That day is not of this symposium.")
-    if not is_known_timezone(zone):
-        raise AttendanceError(f"“{zone}” is not a known time zone.")
-    report = parse_attendance_report(data, zone, source)
-    if not report.rows:
-        raise AttendanceReportError([(0, "The report lists nobody.")])
-    _check_date(report, day)
-    _lock_day(session, day)
-    eligible = {r.id: r for r in session.scalars(eligible_query(symposium.id))}
-    people = [Person(r.id, r.given_name, r.family_name, r.email) for r in eligible.values()]
-    previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))
-    decisions = _decisions(previous)
-    if previous is not None:
-        session.delete(previous)  # its rows go with it
-        session.flush()
-    imported = AttendanceImport(
-        symposium_id=symposium.id,
-        day_id=day.id,
-        source=report.source,
-        filename=_file_name(filename),
-        timezone=zone,
-        imported_by_id=user.id if user else None,
-    )
-    for row, match in zip(report.rows, match_rows(report.rows, people), strict=True):
-        record = AttendanceRow(
-            line=row.line,
-            name=row.name,
-            email=row.email,
-            joined_at=_utc(row.joined),
-            left_at=_utc(row.left),
-            status=match.status,
-            registration_id=match.person_id,
-            candidates=list(match.candidates),
-        )
-        earlier = decisions.get((normalise_name(row.name), row.email))
-        if match.status != MatchStatus.MATCHED and earlier is not None:
-            if earlier.status == MatchStatus.IGNORED:
-                record.status = MatchStatus.IGNORED.value
-            elif earlier.registration_id in eligible:
-                record.status = MatchStatus.ASSIGNED.value
-                record.registration_id = earlier.registration_id
-        imported.rows.append(record)
-    session.add(imported)
-    session.flush()
-    recompute_day(session, day)
-    return imported
 
 
 # --- reviewing --------------------------------------------------------------------------------
@@ -352,8 +251,8 @@ def check_in(
     check = ManualCheck(
         registration_id=registration.id,
         day_id=day.id,
-        checked_in_at=_utc(checked_in_at),
-        checked_out_at=_utc(checked_out_at) if checked_out_at else None,
+        checked_in_at=naive_utc(checked_in_at),
+        checked_out_at=naive_utc(checked_out_at) if checked_out_at else None,
         recorded_by_id=user.id if user else None,
         note=note.strip()[:300],
     )

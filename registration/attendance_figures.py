@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from registration.attendance import TO_REVIEW, eligible_query
+from registration.attendance import TO_REVIEW
 from registration.attendance_models import (
     AttendanceImport,
     AttendanceRow,
@@ -17,7 +17,7 @@ from registration.attendance_models import (
     ManualCheck,
     MatchStatus,
 )
-from registration.models import Registration
+from registration.models import Registration, RegistrationStatus
 from symposium.models import Symposium, SymposiumDay
 
 
@@ -45,7 +45,13 @@ def _per_day(session: Session, query: sa.Select) -> dict:
 def attendance_summary(session: Session, symposium: Symposium) -> list[DaySummary]:
     """Per day: whether and what was imported, how many attended, and what is left to review."""
     day_ids = [day.id for day in symposium.days]
-    confirmed = session.scalar(eligible_query(symposium.id).with_only_columns(sa.func.count()))
+    # Counted as the completion report counts: confirmed registrations, erased ones included
+    # (they keep their attendance); a cancelled person's minutes do not count.
+    counted = sa.select(Registration.id).where(
+        Registration.symposium_id == symposium.id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+    )
+    confirmed = session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
     reports = session.scalars(
         sa.select(AttendanceImport).where(AttendanceImport.day_id.in_(day_ids))
     )
@@ -61,7 +67,7 @@ def attendance_summary(session: Session, symposium: Symposium) -> list[DaySummar
     attended = _per_day(
         session,
         sa.select(DayAttendance.day_id, DayAttendance.attended, count)
-        .where(DayAttendance.day_id.in_(day_ids))
+        .where(DayAttendance.day_id.in_(day_ids), DayAttendance.registration_id.in_(counted))
         .group_by(DayAttendance.day_id, DayAttendance.attended),
     )
     manual = session.execute(

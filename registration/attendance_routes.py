@@ -20,7 +20,6 @@ from registration.attendance import (
     check_in,
     eligible_registrations,
     ignore_row,
-    import_attendance_report,
     remove_check,
     review_again,
     review_rows,
@@ -31,6 +30,7 @@ from registration.attendance_forms import (
     ManualCheckForm,
     ReviewDecisionForm,
 )
+from registration.attendance_import import import_attendance_report
 from registration.attendance_models import AttendanceImport, AttendanceRow, ManualCheck, MatchStatus
 from registration.attendance_reports import MAX_REPORT_BYTES, AttendanceReportError
 from registration.models import Registration
@@ -108,7 +108,7 @@ def attendance_import(symposium_id: int, day_number: int) -> Any:
         # Read one byte past the limit: enough to tell a file that is too large.
         data = upload.stream.read(MAX_REPORT_BYTES + 1)
         try:
-            imported = import_attendance_report(
+            result = import_attendance_report(
                 session,
                 symposium,
                 day,
@@ -123,6 +123,7 @@ def attendance_import(symposium_id: int, day_number: int) -> Any:
         except AttendanceError as error:
             problems = [(0, str(error))]
         else:
+            imported = result.imported
             counted = sum(row.status in COUNTED for row in imported.rows)
             review = sum(row.status in TO_REVIEW for row in imported.rows)
             message = (
@@ -130,6 +131,13 @@ def attendance_import(symposium_id: int, day_number: int) -> Any:
                 f"row{'s' if len(imported.rows) != 1 else ''}, {counted} credited to "
                 f"registrants, {review} to review."
             )
+            if result.left_out:
+                dates = ", ".join(f"{date:%a %-d %b %Y}" for date in result.other_dates)
+                message += (
+                    f" {result.left_out} row{'s' if result.left_out != 1 else ''} of the file "
+                    f"fall on other dates ({dates}) and were left out: import the file for "
+                    "that day too if it is one of the symposium's."
+                )
             endpoint = "registration.attendance_review" if review else "registration.attendance"
             return _done(symposium, message, endpoint)
         session.rollback()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from agenda.models import AgendaItem, Speaker
-from registration.attendance import import_attendance_report
+from registration.attendance_import import import_attendance_report
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.confirmations import queue_confirmation
 from registration.demo_people import Attendee, ascii_mailbox, demo_people, display_name, zoom_report

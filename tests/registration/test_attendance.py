@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from registration.attendance import import_attendance_report
+from registration.attendance_import import import_attendance_report
 from registration.attendance_models import (
     AttendanceImport,
     AttendanceRow,
@@ -400,3 +400,80 @@ def test_people_are_listed_by_name_accents_and_letter_case_aside(
     # The check-in form's drop-down lists every confirmed person.
     listed = re.findall(r'<option value="\d+">([^,<]+), Ana', page)
     assert listed == ["álvarez", "Chang", "Chávez", "Cheung", "Zapata"]
+
+
+ZOOM_HEADER = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+
+
+def zoom_rows(*rows: tuple[str, str, str, str]) -> bytes:
+    """A minimal Zoom participants report of 23 March 2027: name, e-mail, join, leave."""
+    lines = [f"{n},{e},03/23/2027 {a},03/23/2027 {b},1\n" for n, e, a, b in rows]
+    return (ZOOM_HEADER + "".join(lines)).encode()
+
+
+def test_the_day_summary_counts_attendees_as_the_report_does(
+    client, login, session, symposium, create_registration
+):
+    """Confirmed registrations, erased ones included; a cancelled person's minutes do not
+    count (the summary said "3 of 1 confirmed" where the report said 2)."""
+    people = [
+        create_registration(symposium, given_name=name, family_name="Test", email=f"{name}@x.org")
+        for name in ("Ana", "Bo", "Cy")
+    ]
+    login()
+    report = zoom_rows(*((f"{p.given_name} Test", p.email, "09:00 AM", "10:00 AM") for p in people))
+    assert upload(client, symposium, report).status_code == 302
+    ana, bo, _ = people
+    erase = f"/symposia/{symposium.id}/registrations/{ana.id}/erase"
+    assert post_form(client, erase, {"understood": "y"}).status_code == 302
+    cancel = f"/symposia/{symposium.id}/registrations/{bo.id}/status"
+    assert post_form(client, cancel, {"status": "cancelled", "back": ""}).status_code == 302
+
+    page = client.get(f"/symposia/{symposium.id}/attendance").get_data(as_text=True)
+    assert '<td class="attended">2 of 2 confirmed</td>' in page
+    figures = client.get(f"/api/symposia/{symposium.id}/report").get_json()
+    assert figures["days"][0]["attended"]["total"] == 2
+
+
+def test_importing_a_day_again_after_an_erasure_keeps_the_erased_persons_attendance(
+    client, login, session, symposium, create_registration
+):
+    """The file can no longer be matched to an erased person: their credit is carried over as
+    it was, and their row in the file is not stored again (their name and address with it)."""
+    ana = create_registration(symposium, given_name="Ana", family_name="Perez", sex="Female",
+                              email="ana@x.org")  # fmt: skip
+    create_registration(symposium, given_name="Bo", family_name="Li", sex="Male", email="bo@x.org")
+    report = zoom_rows(
+        ("Ana Perez", "ana@x.org", "09:00 AM", "10:00 AM"),
+        ("Bo Li", "bo@x.org", "09:00 AM", "10:00 AM"),
+    )
+    login()
+    assert upload(client, symposium, report).status_code == 302
+    erase = f"/symposia/{symposium.id}/registrations/{ana.id}/erase"
+    assert post_form(client, erase, {"understood": "y"}).status_code == 302
+    api = f"/api/symposia/{symposium.id}/report"
+    assert client.get(api).get_json()["days"][0]["attended"]["by_sex"]["Female"] == 1
+
+    assert upload(client, symposium, report).status_code == 302  # e.g. another time zone
+    day_one = client.get(api).get_json()["days"][0]["attended"]
+    assert (day_one["total"], day_one["by_sex"]["Female"]) == (2, 1)
+    session.expire_all()
+    kept = session.execute(sa.select(AttendanceRow.name, AttendanceRow.email)).all()
+    assert sorted(kept) == [("", ""), ("Bo Li", "bo@x.org")]  # nothing of Ana's came back
+
+
+def test_rows_on_other_dates_are_left_out_and_said(client, login, session, symposium, people):
+    """A report of a meeting used on both days lists both: only day 1's rows count for day 1."""
+    ana, bo = people["ana"], people["jorge"]
+    rows = [
+        "Ana Pérez,ana.perez@example.pe,03/23/2027 09:00:00 AM,03/23/2027 09:20:00 AM,20\n",
+        "Ana Pérez,ana.perez@example.pe,03/24/2027 09:00:00 AM,03/24/2027 09:20:00 AM,20\n",
+        "Jorge Quispe,jorge@example.pe,03/24/2027 09:00:00 AM,03/24/2027 11:00:00 AM,120\n",
+    ]
+    login()
+    done = upload(client, symposium, (ZOOM_HEADER + "".join(rows)).encode())
+    assert done.status_code == 302
+    message = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "2 rows of the file fall on other dates (Wed 24 Mar 2027) and were left out" in message
+    assert presence(session, ana) == (20, False, False)  # 20 minutes: not 40, not attended
+    assert presence(session, bo) is None
