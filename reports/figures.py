@@ -254,8 +254,10 @@ def definitions(threshold_minutes: int) -> tuple[tuple[str, str], ...]:
             "Speakers / experts",
             "Speakers and moderators of agenda items that are not cancelled, together with "
             "confirmed registrations whose role is speaker or moderator. A person found in both "
-            "(same e-mail address, letter case ignored) counts once, with the sex and economy "
-            "of the registration; people without an e-mail address are never merged.",
+            "counts once, with the sex and economy of the registration: the same e-mail address "
+            "(letter case ignored), or, for an agenda speaker that no registration has by "
+            "e-mail, the registered speaker of the same economy with the same name (accents, "
+            "letter case and word order ignored) and no other sex recorded.",
         ),
         (
             "Economies",

@@ -134,18 +134,24 @@ def _name_key(name: object, economy_id: object) -> str:
 
 def _matched_by_name(people: pd.DataFrame) -> pd.Series:
     """Each row's person key, agenda rows that share none with a registration taking the key
-    of the registered speaker with the same name and economy (see speakers_and_experts)."""
+    of the registered speaker with the same name and economy, unless the two record different
+    sexes (two people, then; see speakers_and_experts)."""
     names = [_name_key(n, e) for n, e in zip(people["name"], people["economy_id"], strict=True)]
+    sexes = normalised_sex(people["sex"])
     from_registration = people["source"] == "registration"
     registered_keys = set(people.loc[from_registration, "key"])
-    by_name: dict[str, str] = {}
-    for name, key, registered in zip(names, people["key"], from_registration, strict=True):
+    by_name: dict[str, tuple[str, str]] = {}
+    rows = zip(names, people["key"], sexes, from_registration, strict=True)
+    for name, key, sex, registered in rows:
         if registered and name:
-            by_name.setdefault(name, key)
+            by_name.setdefault(name, (key, sex))
     keys = []
-    for name, key, registered in zip(names, people["key"], from_registration, strict=True):
-        alone = not registered and key not in registered_keys
-        keys.append(by_name.get(name, key) if alone else key)
+    for name, key, sex, registered in zip(
+        names, people["key"], sexes, from_registration, strict=True
+    ):
+        found = by_name.get(name) if not registered and key not in registered_keys else None
+        known = {sex, found[1]} - {UNDISCLOSED} if found else set()
+        keys.append(found[0] if found and len(known) <= 1 else key)
     return pd.Series(keys, index=people.index)
 
 

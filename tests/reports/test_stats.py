@@ -171,11 +171,13 @@ def test_nice_axis_ends_and_chart_text_alternative():
 
 def test_an_agenda_speaker_without_the_registrations_e_mail_is_matched_by_name_and_economy():
     """The agenda's e-mail is optional and a registrant may change theirs: the same name
-    (accents, case and order aside) in the same economy is the registered speaker."""
+    (accents, case and order aside) in the same economy is the registered speaker, unless the
+    two record different sexes."""
     registered = pd.DataFrame(
         [
             (1, "Carolina Méndez Rojas", "carolina@example.cl", "speaker", "Female", 1),
             (2, "Kenji Sato", "kenji.new@example.jp", "moderator", "Male", 1),
+            (3, "Li Wei", "li.wei@example.cn", "speaker", "Male", 1),
         ],
         columns=["registration_id", "name", "email", "role", "sex", "economy_id"],
     )
@@ -185,6 +187,7 @@ def test_an_agenda_speaker_without_the_registrations_e_mail_is_matched_by_name_a
             (11, "Sato Kenji", "kenji.old@example.jp", "speaker", "Male", 1, None),  # old one
             (12, "Carolina Méndez Rojas", None, "speaker", "Female", 2, None),  # another economy
             (13, "Ana Pérez", None, "speaker", "Female", 1, None),  # on the agenda only
+            (14, "Wei Li", "wei.li@example.cn", "speaker", "Female", 1, None),  # another sex
         ],
         columns=AGENDA_SPEAKER_COLUMNS,
     )
@@ -195,4 +198,6 @@ def test_an_agenda_speaker_without_the_registrations_e_mail_is_matched_by_name_a
         ("Carolina Méndez Rojas", 1, "speaker, moderator", "agenda + registration"),
         ("Carolina Méndez Rojas", 2, "speaker", "agenda"),
         ("Kenji Sato", 1, "speaker, moderator", "agenda + registration"),
+        ("Li Wei", 1, "speaker", "registration"),
+        ("Wei Li", 1, "speaker", "agenda"),
     ]
