@@ -29,6 +29,7 @@ from registration.attendance_reports import (
     parse_attendance_report,
 )
 from registration.matching import Person, match_rows, normalise_name
+from registration.models import Registration
 from symposium.models import Symposium, SymposiumDay, User
 from symposium.services import is_known_timezone
 
@@ -89,6 +90,13 @@ def import_attendance_report(
     lock_day(session, day)
     eligible = {r.id: r for r in session.scalars(eligible_query(symposium.id))}
     people = [Person(r.id, r.given_name, r.family_name, r.email) for r in eligible.values()]
+    others = session.scalars(  # addresses of registrations that may not be credited
+        sa.select(Registration.email).where(
+            Registration.symposium_id == symposium.id,
+            Registration.email.is_not(None),
+            Registration.id.not_in(list(eligible) or [0]),
+        )
+    ).all()
     previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))
     decisions = _decisions(previous)
     carried = _rows_of_erased(previous)
@@ -104,7 +112,7 @@ def import_attendance_report(
         timezone=zone,
         imported_by_id=user.id if user else None,
     )
-    for row, match in zip(rows, match_rows(rows, people), strict=True):
+    for row, match in zip(rows, match_rows(rows, people, others), strict=True):
         times = (naive_utc(row.joined), naive_utc(row.left))
         if match.status != MatchStatus.MATCHED and erased_times[times] > 0:
             # An erased person's row: their credit is carried over, their name is not kept.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -106,21 +106,37 @@ def _by_name(scores: list[tuple[int, float]]) -> MatchResult:
     return MatchResult(UNMATCHED, None, tuple(p for p, _ in scores[:MAX_CANDIDATES]))
 
 
-def match_rows(rows: Iterable[ReportedPerson], people: Sequence[Person]) -> list[MatchResult]:
+def match_rows(
+    rows: Iterable[ReportedPerson], people: Sequence[Person], others: Collection[str] = ()
+) -> list[MatchResult]:
     """A MatchResult for each row, in order: the person with the row's e-mail address (case does
     not count), else the one whose name scores at least THRESHOLD and more than MARGIN above
-    everyone else's; otherwise AMBIGUOUS or UNMATCHED with candidates for an organiser."""
+    everyone else's; otherwise AMBIGUOUS or UNMATCHED with candidates for an organiser.
+
+    An address tells who the row is even when it is nobody's here: a row with an address of
+    ``others`` (registrations that may not be credited, a cancelled one say) is that person and
+    UNMATCHED; a row with an address nobody has is matched by name only when the name is the
+    same (a close one, "Wang Fan" for "Wang Fang", is someone else as likely as not: AMBIGUOUS).
+    """
     by_email = {p.email.strip().lower(): p.id for p in people if p.email}
+    elsewhere = {address.strip().lower() for address in others}
     keys = {p.id: normalise_name(f"{p.given_name} {p.family_name}") for p in people}
     keys = {person_id: key for person_id, key in keys.items() if key}
-    by_name: dict[str, MatchResult] = {}  # a person who rejoined appears under the same name
+    by_name: dict[str, tuple[MatchResult, bool]] = {}  # a rejoined person has the same name
     results = []
     for row in rows:
         email = (row.email or "").strip().lower()
         if email and email in by_email:
             results.append(MatchResult(MATCHED, by_email[email], (by_email[email],)))
             continue
+        if email and email in elsewhere:
+            results.append(MatchResult(UNMATCHED))
+            continue
         if row.name not in by_name:
-            by_name[row.name] = _by_name(_scores(row.name, keys))
-        results.append(by_name[row.name])
+            scores = _scores(row.name, keys)
+            by_name[row.name] = _by_name(scores), bool(scores) and scores[0][1] == 100
+        result, same_name = by_name[row.name]
+        if email and result.status == MATCHED and not same_name:
+            result = MatchResult(AMBIGUOUS, None, result.candidates)
+        results.append(result)
     return results

@@ -477,3 +477,15 @@ def test_rows_on_other_dates_are_left_out_and_said(client, login, session, sympo
     assert "2 rows of the file fall on other dates (Wed 24 Mar 2027) and were left out" in message
     assert presence(session, ana) == (20, False, False)  # 20 minutes: not 40, not attended
     assert presence(session, bo) is None
+
+
+def test_a_cancelled_registrants_row_is_not_credited_to_someone_of_the_same_name(
+    client, login, session, symposium, people
+):
+    login()
+    cancel = f"/symposia/{symposium.id}/registrations/{people['maria_cl'].id}/status"
+    assert post_form(client, cancel, {"status": "cancelled", "back": ""}).status_code == 302
+    row = ("María García", "maria.garcia@example.cl", "09:00 AM", "11:00 AM")
+    assert upload(client, symposium, zoom_rows(row)).status_code == 302
+    assert presence(session, people["maria_pe"]) is None  # the Peruvian Maria was not there
+    assert row_of(session, "María García").status == "unmatched"

@@ -107,6 +107,24 @@ def test_a_match_needs_a_clear_margin_over_the_runner_up():
     assert match("Maria Fernanda Gonzalez Rodriguez", people=people[:1]).person_id == 1
 
 
+def test_an_address_that_is_nobodys_here_takes_only_the_same_name():
+    """ "Fuzzy but never guessed": with an address of its own, a close name is as likely
+    someone else; the same name (a personal account of the registrant) is still them."""
+    people = [Person(1, "Fang", "Wang", "fang@example.cn")]
+    assert match("Wang Fan", people=people).person_id == 1  # no address: the name decides
+    close = match("Wang Fan", "wang.fan@other.example.cn", people=people)
+    assert (close.status, close.candidates) == (AMBIGUOUS, (1,))
+    assert match("Fang WANG", "fang.personal@example.com", people=people).person_id == 1
+
+
+def test_an_address_of_a_registration_that_may_not_be_credited_is_that_person():
+    """A cancelled María García's row is hers, not the confirmed Maria Garcia's."""
+    confirmed = [Person(4, "Maria", "Garcia", "mgarcia@example.pe")]
+    (row,) = match_rows([Row("María García", "MARIA@example.cl")], confirmed, ["maria@example.cl"])
+    assert row == MatchResult(UNMATCHED)
+    assert match("María García", people=confirmed).person_id == 4  # without the address: her
+
+
 def test_nobody_close_is_unmatched_without_candidates():
     assert match("APEC Symposium Host", "organiser@example.org") == MatchResult(UNMATCHED)
     assert match("", "") == MatchResult(UNMATCHED)
