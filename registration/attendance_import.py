@@ -86,7 +86,17 @@ def import_attendance_report(
     report = parse_attendance_report(data, zone, source)
     if not report.rows:
         raise AttendanceReportError([(0, "The report lists nobody.")])
-    rows = _rows_of_the_day(report, day)
+    try:
+        rows = _rows_of_the_day(report, day)
+    except AttendanceReportError as other_day:
+        # Dates that read either way (05/06/2027) are month/day first; a report written
+        # day/month (an Australian account, say) may be of this day the other way round.
+        turned = parse_attendance_report(data, zone, source, prefer_day_first=True)
+        try:
+            rows = _rows_of_the_day(turned, day)
+        except AttendanceReportError:
+            raise other_day from None
+        report = turned
     lock_day(session, day)
     eligible = {r.id: r for r in session.scalars(eligible_query(symposium.id))}
     people = [Person(r.id, r.given_name, r.family_name, r.email) for r in eligible.values()]

@@ -228,10 +228,13 @@ def _person(cells: list[str], columns: dict[str, int]) -> tuple[str, str, list[s
     return name, email, problems
 
 
-def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
+def _join_rows(
+    table: _Table, zone: ZoneInfo, problems: list, prefer_day_first: bool
+) -> list[ReportRow]:
     columns = table.columns
     day_first = is_day_first(
-        _cell(cells, columns, c) for _, cells in table.rows for c in ("join", "leave")
+        (_cell(cells, columns, c) for _, cells in table.rows for c in ("join", "leave")),
+        prefer_day_first,
     )
     # Without "In-Meeting Activities", Teams gives first join and last leave: someone away in
     # between was not present, so the time counted is Teams' in-meeting duration from the join.
@@ -260,10 +263,13 @@ def _join_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]
     return rows
 
 
-def _action_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRow]:
+def _action_rows(
+    table: _Table, zone: ZoneInfo, problems: list, prefer_day_first: bool
+) -> list[ReportRow]:
     """Rows of the older Teams list: one line per "Joined" or "Left", paired per person."""
     columns = table.columns
-    day_first = is_day_first(_cell(cells, columns, "timestamp") for _, cells in table.rows)
+    timestamps = (_cell(cells, columns, "timestamp") for _, cells in table.rows)
+    day_first = is_day_first(timestamps, prefer_day_first)
     events = []
     for line, cells in table.rows:
         name, email, row_problems = _person(cells, columns)
@@ -277,26 +283,33 @@ def _action_rows(table: _Table, zone: ZoneInfo, problems: list) -> list[ReportRo
         problems.extend((line, problem) for problem in row_problems)
         if not row_problems:
             events.append((at, line, name, email, action.startswith("joined")))
-    rows, open_joins = [], {}
+    # A person may be in twice at once (a laptop and a phone): each "Left" closes their
+    # earliest open join, and the overlap is counted once when the day is added up.
+    rows: list[ReportRow] = []
+    open_joins: dict[tuple[str, str], list[tuple[dt.datetime, int]]] = {}
     for at, line, name, email, joining in sorted(events):
-        key = (name, email)
+        joins = open_joins.setdefault((name, email), [])
         if joining:
-            open_joins.setdefault(key, (at, line))
-        elif key in open_joins:
-            joined, join_line = open_joins.pop(key)
+            joins.append((at, line))
+        elif joins:
+            joined, join_line = joins.pop(0)
             rows.append(ReportRow(join_line, name, email, joined, at))
         else:
             problems.append((line, f"{name or email} leaves without having joined."))
     # Still connected when the list was downloaded: present until its last recorded moment.
     end = max((event[0] for event in events), default=None)
-    for (name, email), (joined, line) in open_joins.items():
-        rows.append(ReportRow(line, name, email, joined, end or joined))
+    for (name, email), joins in open_joins.items():
+        for joined, line in joins:
+            rows.append(ReportRow(line, name, email, joined, end or joined))
     return sorted(rows, key=lambda row: row.line)
 
 
-def parse_attendance_report(data: bytes, zone: str, source: str | None = None) -> ParsedReport:
+def parse_attendance_report(
+    data: bytes, zone: str, source: str | None = None, *, prefer_day_first: bool = False
+) -> ParsedReport:
     """Read a Zoom participant report or a Teams attendance list (``source`` "zoom" or "teams",
-    or None to tell from the content) whose wall-clock times are in ``zone``.
+    or None to tell from the content) whose wall-clock times are in ``zone``; dates that read
+    either way (days 1–12) are month/day unless ``prefer_day_first``.
 
     Raises AttendanceReportError listing every problem by line; no row is returned unless all
     are good. Zoom's meeting summary and Teams' summary section are skipped; each join is a row.
@@ -316,9 +329,9 @@ def parse_attendance_report(data: bytes, zone: str, source: str | None = None) -
         raise AttendanceReportError([(table.line, "The header row is not followed by any row.")])
     problems: list[tuple[int, str]] = []
     if "action" in table.columns:
-        rows = _action_rows(table, tz, problems)
+        rows = _action_rows(table, tz, problems, prefer_day_first)
     else:
-        rows = _join_rows(table, tz, problems)
+        rows = _join_rows(table, tz, problems, prefer_day_first)
     if problems:
         raise AttendanceReportError(sorted(problems))
     return ParsedReport(detected, zone, rows)

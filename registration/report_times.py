@@ -52,15 +52,18 @@ def local_to_utc(wall: dt.datetime, zone: ZoneInfo, fold: int = 0) -> dt.datetim
     return utc
 
 
-def is_day_first(values: Iterable[str]) -> bool:
-    """Whether slashed dates are day/month: only when some cannot be month/day and none cannot
-    be day/month (both platforms write month/day unless the account's locale says otherwise)."""
+def is_day_first(values: Iterable[str], prefer: bool = False) -> bool:
+    """Whether slashed dates are day/month: when some cannot be month/day and none cannot be
+    day/month; when every one could be either (days 1–12), ``prefer`` (both platforms write
+    month/day unless the account's locale says otherwise, so that is the first guess)."""
     firsts, seconds = set(), set()
     for value in values:
         if match := SLASHED.match(_spaces(value)):
             firsts.add(int(match[1]))
             seconds.add(int(match[2]))
-    return any(n > 12 for n in firsts) and not any(n > 12 for n in seconds)
+    if any(n > 12 for n in seconds):
+        return False
+    return any(n > 12 for n in firsts) or prefer
 
 
 def _spaces(value: str) -> str:

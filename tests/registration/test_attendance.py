@@ -3,6 +3,7 @@ the people it did not match, importing again, refusing bad files, manual check-i
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from registration.attendance_models import (
     ManualCheck,
 )
 from registration.models import RegistrationSettings
+from symposium.services import DayPlan
 from tests.conftest import post_form
 
 REPORTS = Path(__file__).parent / "reports"
@@ -489,3 +491,25 @@ def test_a_cancelled_registrants_row_is_not_credited_to_someone_of_the_same_name
     assert upload(client, symposium, zoom_rows(row)).status_code == 302
     assert presence(session, people["maria_pe"]) is None  # the Peruvian Maria was not there
     assert row_of(session, "María García").status == "unmatched"
+
+
+def test_a_day_first_report_of_days_1_to_12_is_read_the_way_that_lands_on_the_day(
+    client, login, session, create_symposium_record, create_registration
+):
+    """05/06/2027 is 6 May month-first and 5 June day-first: an Australian account's report of
+    5 June was refused as "the report of another day", with no way to import it."""
+    symposium = create_symposium_record(
+        host_timezone="Australia/Sydney",
+        days=[DayPlan(dt.date(2027, 6, 5)), DayPlan(dt.date(2027, 6, 6))],
+    )
+    ana = create_registration(symposium, given_name="Ana", family_name="Test", email="ana@x.org")
+    data = ZOOM_HEADER + "Ana Test,ana@x.org,05/06/2027 09:00:00,05/06/2027 10:00:00,60\n"
+    login()
+    done = upload(client, symposium, data.encode(), zone="Australia/Sydney")
+    assert done.status_code == 302
+    assert presence(session, ana) == (60, False, True)
+    # Still refused when neither reading is the day's: 07/06 is 6 July or 7 June.
+    wrong = data.replace("05/06/2027", "07/06/2027").encode()
+    refused = upload(client, symposium, wrong, zone="Australia/Sydney")
+    assert refused.status_code == 400
+    assert "is it the report of another day?" in refused.get_data(as_text=True)

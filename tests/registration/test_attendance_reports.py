@@ -137,6 +137,22 @@ def test_older_teams_list_pairs_joined_and_left_actions():
     assert minutes_of(rows, "Kenji Sato") == 30
 
 
+def test_older_teams_list_with_someone_in_twice_at_once_counts_the_whole_span():
+    """Joined on a laptop, then on a phone, left from each: 9:00–11:00 is 120 minutes (the
+    second "Left" was refused as leaving without having joined, and the second join lost)."""
+    lines = [
+        "Full Name\tUser Action\tTimestamp",
+        "Ana Pérez\tJoined\t3/23/2027, 9:00:00 AM",
+        "Ana Pérez\tJoined\t3/23/2027, 9:30:00 AM",
+        "Ana Pérez\tLeft\t3/23/2027, 10:00:00 AM",
+        "Ana Pérez\tLeft\t3/23/2027, 11:00:00 AM",
+    ]
+    data = codecs.BOM_UTF16_LE + "\r\n".join(lines).encode("utf-16-le")
+    rows = parse_attendance_report(data, LIMA, "teams").rows
+    assert [row.line for row in rows] == [2, 3]
+    assert minutes_of(rows, "Ana Pérez") == 120
+
+
 def test_teams_list_in_europe_london_after_summer_time_began():
     text = (
         "2. Participants\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\n"
