@@ -165,9 +165,15 @@ def report_tables(figures: CompletionFigures) -> list[ReportTable]:
         ),
         ReportTable(
             "Per day",
-            ("Day", "Date", "Attended", *SEXES),
+            ("Day", "Date", "Attendance recorded", "Attended", *SEXES),
             tuple(
-                (d.number, d.date.isoformat(), d.attended.total, *d.attended.counts)
+                (
+                    d.number,
+                    d.date.isoformat(),
+                    "yes" if d.recorded else "no",
+                    d.attended.total,
+                    *d.attended.counts,
+                )
                 for d in figures.days
             ),
         ),
@@ -282,7 +288,12 @@ def report_json(figures: CompletionFigures) -> dict[str, Any]:
             ],
         },
         "days": [
-            {"number": d.number, "date": d.date.isoformat(), "attended": _sex_json(d.attended)}
+            {
+                "number": d.number,
+                "date": d.date.isoformat(),
+                "recorded": d.recorded,
+                "attended": _sex_json(d.attended),
+            }
             for d in figures.days
         ],
         "survey": _survey_json(figures),

@@ -28,10 +28,12 @@ class Targets:
 
 @dataclass(frozen=True)
 class ReportDay:
-    """A day of the symposium: its number and date."""
+    """A day of the symposium: its number, date, and whether any attendance was recorded for
+    it (a report imported or a check-in): without, its zeros mean "not known yet"."""
 
     number: int
     date: dt.date
+    recorded: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class DayRow:
     number: int
     date: dt.date
     attended: SexCounts
+    recorded: bool = True  # see ReportDay
 
 
 @dataclass(frozen=True)

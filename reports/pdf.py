@@ -42,6 +42,7 @@ from symposium.pdf_layout import MARGIN, a4_pdf, house_styles
 
 WIDTH = A4[0] - 2 * MARGIN
 CJK_FONT = "ReportCJK"
+NOT_RECORDED = "no attendance recorded yet"
 CJK_CANDIDATES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -286,6 +287,9 @@ def _economies(figures: CompletionFigures, charts, styles) -> list[Flowable]:
 def _per_day(figures: CompletionFigures, charts, styles) -> list[Flowable]:
     rows = [["<b>Day</b>", "<b>Date</b>", "<b>Attended</b>", *(f"<b>{s}</b>" for s in SEXES)]]
     for day in figures.days:
+        if not day.recorded:  # zeros would read as "nobody came"
+            rows.append([f"Day {day.number}", f"{day.date:%a %-d %b %Y}", NOT_RECORDED])
+            continue
         rows.append(
             [f"Day {day.number}", f"{day.date:%a %-d %b %Y}", str(day.attended.total)]
             + [str(n) for n in day.attended.counts]

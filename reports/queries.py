@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from agenda.models import AgendaItem, ItemPerson, Speaker
-from registration.attendance_models import DayAttendance
+from registration.attendance_models import AttendanceImport, DayAttendance, ManualCheck
 from registration.models import (
     ParticipantRole,
     Registration,
@@ -95,6 +95,10 @@ def report_header(session: Session, symposium: Symposium) -> ReportHeader:
     """The symposium's facts, days, invited economies, attendance threshold and targets."""
     settings = session.get(RegistrationSettings, symposium.id)
     threshold = settings.attendance_threshold_minutes if settings else DEFAULT_THRESHOLD
+    day_ids = [day.id for day in symposium.days]
+    recorded: set[int] = set()  # days with a report imported, a check-in, or someone present
+    for model in (AttendanceImport, ManualCheck, DayAttendance):
+        recorded.update(session.scalars(sa.select(model.day_id).where(model.day_id.in_(day_ids))))
     targets = Targets(
         women_participants_pct=symposium.target_women_participants_pct,
         women_or_youth_pct=symposium.target_women_or_youth_pct,
@@ -111,7 +115,7 @@ def report_header(session: Session, symposium: Symposium) -> ReportHeader:
         forum=symposium.forum,
         po_name=symposium.po_name,
         po_email=symposium.po_email,
-        days=tuple(ReportDay(day.number, day.date) for day in symposium.days),
+        days=tuple(ReportDay(day.number, day.date, day.id in recorded) for day in symposium.days),
         invited_economies=tuple(e.name for e in symposium.invited_economies),
         threshold_minutes=threshold,
         targets=targets,

@@ -195,7 +195,8 @@ def _days(
     attended = present.merge(participants[["registration_id", "sex"]], on="registration_id")
     table = _by_sex(attended, "day_number")
     return tuple(
-        DayRow(day.number, day.date, table.get(day.number, SexCounts())) for day in header.days
+        DayRow(day.number, day.date, table.get(day.number, SexCounts()), day.recorded)
+        for day in header.days
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from registration.attendance_import import import_attendance_report
 from registration.attendance_models import (
@@ -513,3 +514,22 @@ def test_a_day_first_report_of_days_1_to_12_is_read_the_way_that_lands_on_the_da
     refused = upload(client, symposium, wrong, zone="Australia/Sydney")
     assert refused.status_code == 400
     assert "is it the report of another day?" in refused.get_data(as_text=True)
+
+
+def test_a_day_without_any_attendance_recorded_is_not_shown_as_nobody_came(
+    client, login, symposium, create_registration
+):
+    """Day 1 has a check-in; day 2 nothing yet (a report not imported): its zeros would read
+    as "nobody came" in every output."""
+    ana = create_registration(symposium, given_name="Ana", family_name="Test")
+    login()
+    check_in = f"/symposia/{symposium.id}/attendance/check-in"
+    fields = {"registration_id": ana.id, "day_number": 1, "checked_in": "09:00"}
+    assert post_form(client, check_in, fields).status_code == 302
+    figures = client.get(f"/api/symposia/{symposium.id}/report").get_json()
+    assert [(d["number"], d["recorded"]) for d in figures["days"]] == [(1, True), (2, False)]
+    page = client.get(f"/symposia/{symposium.id}/report").get_data(as_text=True)
+    assert page.count("No attendance recorded yet") == 1
+    pdf = client.get(f"/symposia/{symposium.id}/report.pdf").data
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Day 2 Wed 24 Mar 2027 no attendance recorded yet" in re.sub(r"\s+", " ", text)

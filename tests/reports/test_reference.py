@@ -135,6 +135,7 @@ def test_day_and_survey_figures_in_json(report):
         (1, "2027-03-23", {"Female": 2, "Male": 1, "Other": 0, "Prefer not to say": 1}),
         (2, "2027-03-24", {"Female": 2, "Male": 1, "Other": 1, "Prefer not to say": 0}),
     ]
+    assert all(d["recorded"] for d in report["days"])
     survey = report["survey"]
     assert (survey["invited"], survey["responded"], survey["response_rate"]) == (6, 5, 83.3)
     assert survey["knowledge"] == {
@@ -207,8 +208,8 @@ def test_xlsx_holds_every_table(client, login, reference):
     assert sum(r[7] for r in sheet["Economies"][1:]) == 6
     assert [tuple(r) for r in sheet["Speaker list"][1:]] == SPEAKERS
     assert sheet["Per day"][1:] == [
-        [1, "2027-03-23", 4, 2, 1, 0, 1],
-        [2, "2027-03-24", 4, 2, 1, 1, 0],
+        [1, "2027-03-23", "yes", 4, 2, 1, 0, 1],
+        [2, "2027-03-24", "yes", 4, 2, 1, 1, 0],
     ]
     survey = dict(sheet["Survey"][1:])
     assert survey["Response rate (%)"] == 83.3
