@@ -122,6 +122,13 @@ def update_question(
             "them. Add a new question instead.",
             "options",
         )
+    ends = (question.low_label, question.high_label)
+    if answered and ends[0] != ends[1] and (data.low_label, data.high_label) == ends[::-1]:
+        raise SurveyError(
+            "Responses have arrived: swapping what 1 and 5 mean would turn the answers already "
+            "given around. Fix the wording of each end instead, or add a new question.",
+            "low_label",
+        )
     changes = []
     for name, label in WORDING.items():
         old, new = getattr(question, name), getattr(data, name)

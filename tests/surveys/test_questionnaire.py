@@ -257,6 +257,14 @@ def test_after_a_response_questions_keep_their_shape_but_wording_fixes_are_logge
     )
     assert reoptioned.status_code == 422
     assert "options can no longer change" in reoptioned.get_data(as_text=True)
+    # Swapping the ends would turn every answer given around ("Not relevant" becomes 5).
+    swapped = post_form(
+        client,
+        url(survey, f"/questions/{relevance.id}"),
+        question_fields(relevance, low_label=relevance.high_label, high_label=relevance.low_label),
+    )
+    assert swapped.status_code == 422
+    assert "swapping what 1 and 5 mean" in swapped.get_data(as_text=True)
 
     fixed = post_form(
         client,
