@@ -29,7 +29,7 @@ from registration.attendance_reports import (
     parse_attendance_report,
 )
 from registration.matching import Person, match_rows, normalise_name
-from registration.models import Registration
+from registration.models import Registration, RegistrationStatus
 from symposium.models import Symposium, SymposiumDay, User
 from symposium.services import is_known_timezone
 
@@ -103,8 +103,8 @@ def import_attendance_report(
     others = session.scalars(  # addresses of registrations that may not be credited
         sa.select(Registration.email).where(
             Registration.symposium_id == symposium.id,
-            Registration.email.is_not(None),
-            Registration.id.not_in(list(eligible) or [0]),
+            Registration.status != RegistrationStatus.CONFIRMED,
+            Registration.email.is_not(None),  # erased people have none
         )
     ).all()
     previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))

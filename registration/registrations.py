@@ -124,6 +124,7 @@ def changes_open(symposium: Symposium, now: dt.datetime | None = None) -> bool:
 
 
 def refuse_after_the_event(symposium: Symposium) -> None:
+    """Raise RegistrationError for a registrant's own change once the symposium is over."""
     if not changes_open(symposium):
         raise RegistrationError(
             "The symposium is over, so the registration can no longer be changed here; to "
