@@ -126,8 +126,10 @@ class ApplyStartForm(FlaskForm):
 
 
 def parse_time(value: str | None, default: dt.time) -> dt.time:
-    """A HH:MM query parameter, or ``default`` when missing or malformed."""
+    """A HH:MM query parameter, or ``default`` when missing or malformed (a time with a UTC
+    offset too: the planner's windows are local times of each economy)."""
     try:
-        return dt.time.fromisoformat(value) if value else default
+        parsed = dt.time.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return default if parsed.tzinfo is not None else parsed

@@ -90,7 +90,8 @@ def _markdown(text: str, styles: _Styles) -> list[Flowable]:
             story.append(Paragraph(block.markup, styles.code))
         elif block.kind == "table" and block.rows:
             rows = [[Paragraph(cell, styles.cell) for cell in row] for row in block.rows]
-            table = Table(rows, repeatRows=1, hAlign="LEFT")
+            # A row may be taller than a page (a long cell): it is split across pages.
+            table = Table(rows, repeatRows=1, hAlign="LEFT", splitInRow=1)
             table.setStyle(GRID)
             story += [table, Spacer(1, 2 * mm)]
         else:

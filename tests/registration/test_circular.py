@@ -7,7 +7,9 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 
+import pytest
 from pypdf import PdfReader
 
 from agenda.planner import DaySlot, ZoneGroup
@@ -240,3 +242,17 @@ def test_pdf_of_hostile_markdown_shows_it_as_text():
     assert "<img src=x onerror=alert(1)> & <b>" in text
     assert "<para>x</para>" in text
     assert "REVISED" not in text and "Draft — not yet distributed" in text
+
+
+@pytest.mark.parametrize("columns", [5, 2])
+def test_a_table_with_a_cell_longer_than_a_page_splits_across_pages(columns):
+    """The distribution answered 500 (reportlab: "Flowable … too large") on a table whose one
+    row was taller than a page: the row is now split, and every word is in the PDF."""
+    long_cell = " ".join(f"word{n}" for n in range(1200 if columns == 5 else 3000))
+    header = "| " + " | ".join(f"H{n}" for n in range(columns)) + " |"
+    rule = "|" + "---|" * columns
+    row = "| " + " | ".join(["Opening"] * (columns - 1) + [long_cell]) + " |"
+    texts = CircularTexts(objectives="\n".join([header, rule, row]))
+    text = pdf_text(circular_pdf(circular(texts=texts)))
+    words = set(re.findall(r"word\d+", text))
+    assert {"word0", f"word{len(long_cell.split()) - 1}"} <= words
