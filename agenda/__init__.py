@@ -10,7 +10,7 @@ bp = Blueprint(
     static_url_path="/agenda-static",
 )
 
-from agenda import models, privacy, public, routes  # noqa: E402,F401  (views, erasure step)
+from agenda import models, privacy, public, routes, setup_changes  # noqa: E402,F401  (views, hooks)
 
 
 def init_app(app: Flask) -> None:

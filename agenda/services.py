@@ -242,7 +242,7 @@ def add_item(
     _set_content(session, item, day.symposium_id, data)
     items.insert(index, item)
     session.add(item)
-    _renumber(items, touch=True)
+    _renumber(items, moved=True)
     session.flush()
     return item
 
@@ -250,14 +250,14 @@ def add_item(
 def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
     """Change an item; calendar programs see a higher SEQUENCE and replace their copy."""
     _set_content(session, item, item.day.symposium_id, data)
-    _touch(item)
+    touch(item)
     session.flush()
 
 
 def set_cancelled(session: Session, item: AgendaItem, cancelled: bool) -> None:
     """Cancel an item (it stays in the calendar feeds as cancelled) or bring it back."""
     item.cancelled = cancelled
-    _touch(item)
+    touch(item)
     session.flush()
 
 
@@ -269,7 +269,7 @@ def move_item(session: Session, item: AgendaItem, offset: int) -> None:
     if target == index:
         return
     items.insert(target, items.pop(index))
-    _renumber(items, touch=True)
+    _renumber(items, moved=True)
     session.flush()
 
 
@@ -283,20 +283,22 @@ def move_item_to_day(session: Session, item: AgendaItem, day: SymposiumDay) -> N
     left_behind = [other for other in grouped[item.day_id] if other is not item]
     item.day = day
     item.position = len(grouped[day.id])
-    _touch(item)
-    _renumber(left_behind, touch=True)
+    touch(item)
+    _renumber(left_behind, moved=True)
     session.flush()
 
 
-def _renumber(items: list[AgendaItem], touch: bool = False) -> None:
+def _renumber(items: list[AgendaItem], moved: bool = False) -> None:
     for position, item in enumerate(items):
         if item.position != position:
             item.position = position
-            if touch and item.id is not None:
-                _touch(item)  # its times changed
+            if moved and item.id is not None:
+                touch(item)  # its times changed
 
 
-def _touch(item: AgendaItem) -> None:
+def touch(item: AgendaItem) -> None:
+    """Mark an item changed for calendar programs: they replace their copy of an event only
+    when its SEQUENCE is higher."""
     item.sequence = (item.sequence or 0) + 1
     item.updated_at = utcnow()
 
@@ -336,7 +338,7 @@ def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
     """Move a day's start; every item of the day moves with it."""
     day.start_time = start
     for item in items_by_day(session, day.symposium)[day.id]:
-        _touch(item)
+        touch(item)
     session.flush()
 
 

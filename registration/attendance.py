@@ -26,6 +26,7 @@ from registration.matching import Person, match_rows, normalise_name
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
 from registration.report_times import merged_minutes
 from symposium.models import Symposium, SymposiumDay, User
+from symposium.services import guard_days
 
 # The threshold of a symposium whose registration settings were never saved: the column's own
 # default, so the two cannot disagree.
@@ -268,3 +269,17 @@ def remove_check(session: Session, check: ManualCheck) -> None:
     session.delete(check)
     session.flush()
     recompute_day(session, day)
+
+
+@guard_days
+def attendance_on_days(session: Session, days: list[SymposiumDay]) -> list[str]:
+    """What a set-up with fewer days would take of the attendance: the removed days' imported
+    reports and check-ins (and with them who attended)."""
+    ids = [day.id for day in days]
+    reports = session.scalar(
+        sa.select(sa.func.count(AttendanceImport.id)).where(AttendanceImport.day_id.in_(ids))
+    )
+    checks = session.scalar(
+        sa.select(sa.func.count(ManualCheck.id)).where(ManualCheck.day_id.in_(ids))
+    )
+    return ["the attendance recorded for it"] if reports or checks else []

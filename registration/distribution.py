@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from registration.circular_services import mark_distributed
 from registration.mails import circular_mail, invitation_mail, reminder_mail
@@ -95,17 +95,12 @@ def distribute_circular(
         "application/pdf",
         circular_pdf(document),
     )
-    done = set(
-        session.scalars(
-            sa.select(CircularDelivery.focal_point_id).where(
-                CircularDelivery.version_id == version.id
-            )
-        )
-    )
+    deliveries = deliveries_of(session, version)
     limits = quotas(session, symposium)
     result = DistributionResult()
     for focal_point in recipients:
-        if focal_point.id in done:
+        delivery = deliveries.get(focal_point.id)
+        if delivery is not None and reaches(delivery):
             result.already_sent += 1
             continue
         text = circular_mail(
@@ -122,18 +117,37 @@ def distribute_circular(
             po_name=symposium.po_name,
             po_email=symposium.po_email,
         )
-        message = queue_mail(
-            session,
-            f"gic:{symposium.id}:v{version.number}:focal-point-{focal_point.id}",
-            focal_point.email,
-            text.subject,
-            text.body,
-            [pdf],
-        )
-        session.add(CircularDelivery(version=version, focal_point=focal_point, message=message))
+        key = f"gic:{symposium.id}:v{version.number}:focal-point-{focal_point.id}"
+        if delivery is not None:  # its mail failed, or the address was corrected since
+            key += f":after-{delivery.message_id}"
+        message = queue_mail(session, key, focal_point.email, text.subject, text.body, [pdf])
+        if delivery is None:
+            delivery = CircularDelivery(version=version, focal_point=focal_point)
+            session.add(delivery)
+        delivery.message = message
         result.queued += 1
     session.flush()
     return result
+
+
+def deliveries_of(session: Session, version: CircularVersion) -> dict[int, CircularDelivery]:
+    """This version's deliveries, with their mails, by focal point."""
+    rows = session.scalars(
+        sa.select(CircularDelivery)
+        .where(CircularDelivery.version_id == version.id)
+        .options(selectinload(CircularDelivery.message), selectinload(CircularDelivery.focal_point))
+    )
+    return {delivery.focal_point_id: delivery for delivery in rows}
+
+
+def reaches(delivery: CircularDelivery) -> bool:
+    """Whether the focal point has, or will have, this version: its mail did not fail and went
+    to the address the focal point has now (a corrected address needs the circular again)."""
+    message = delivery.message
+    return (
+        message.status != MailStatus.FAILED
+        and message.recipient.lower() == delivery.focal_point.email.lower()
+    )
 
 
 @dataclass

@@ -5,24 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from registration import bp
 from registration.circular_services import changed_since_sent, latest_version
 from registration.distribution import (
+    deliveries_of,
     distribute_circular,
     distribution_progress,
     economies_without_nominations,
     invited_focal_points,
     latest_distributed,
     queue_invitation_mail,
+    reaches,
     send_reminders,
 )
 from registration.exports import HEADER, nomination_rows
 from registration.forms import BulkDecisionForm, ConfirmForm, DecisionForm, QuotaForm
-from registration.models import CircularDelivery, Nomination, NominationStatus
+from registration.models import Nomination, NominationStatus
 from registration.nomination_listing import nominations_by_economy, symposium_nominations
 from registration.nominations import NominationError, decide, nominations_open, set_quota
 from symposium import MAX_ROW_ID, db
@@ -187,13 +188,8 @@ def distribution(symposium_id: int) -> Any:
     silent = economies_without_nominations(session, symposium)
     have_it = set()
     if draft is not None and draft.id is not None:
-        have_it = set(
-            session.scalars(
-                sa.select(CircularDelivery.focal_point_id).where(
-                    CircularDelivery.version_id == draft.id
-                )
-            )
-        )
+        deliveries = deliveries_of(session, draft)
+        have_it = {fp_id for fp_id, delivery in deliveries.items() if reaches(delivery)}
     return render_template(
         "registration/distribution.html",
         symposium=symposium,

@@ -155,6 +155,19 @@ def setup_notices(symposium: Symposium, today: dt.date, *, created: bool) -> lis
     return notices
 
 
+# What features keep on a day (agenda items, attendance), so that a set-up with fewer days
+# does not delete it unseen: each guard gets the days that would go and says what is on them.
+DayGuard = Callable[[Session, list[SymposiumDay]], list[str]]
+_day_guards: list[DayGuard] = []
+
+
+def guard_days(guard: DayGuard) -> DayGuard:
+    """Register ``guard`` to be asked before days are removed from a set-up (idempotent)."""
+    if guard not in _day_guards:
+        _day_guards.append(guard)
+    return guard
+
+
 def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
     problems = setup_problems(setup)
     economies = list(
@@ -162,6 +175,15 @@ def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> Non
     )
     if len(economies) != len(set(setup.invited_economy_ids)):
         problems["invited_economy_ids"] = "One of the invited economies is not known."
+    leaving = [day for day in symposium.days[len(setup.days) :] if day.id is not None]
+    if leaving and "days" not in problems:
+        kept = [found for guard in _day_guards for found in guard(session, leaving)]
+        if kept:
+            numbers = " and ".join(f"day {day.number}" for day in leaving)
+            problems["days"] = (
+                f"Removing {numbers} would delete {'; '.join(kept)}: move or remove them "
+                "first, or keep the day."
+            )
     if problems:
         raise SetupError(problems)
     for name in _PLAIN_FIELDS:
@@ -189,8 +211,8 @@ def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
 
 
 # What features do when a set-up changes (registration: new places go to the waiting list).
-# Each step gets the session, the symposium and the names of the plain fields that changed;
-# it only flushes.
+# Each step gets the session, the symposium and the names of the plain fields that changed
+# ("days" when a day's date or start did, or days came or went); it only flushes.
 SetupStep = Callable[[Session, Symposium, frozenset[str]], None]
 _setup_steps: list[SetupStep] = []
 
@@ -205,11 +227,14 @@ def on_setup_change(step: SetupStep) -> SetupStep:
 def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
     """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong."""
     before = {name: getattr(symposium, name) for name in _PLAIN_FIELDS}
+    days_before = [(day.date, day.start_time) for day in symposium.days]
     _apply(session, symposium, setup)
     session.flush()
-    changed = frozenset(name for name, was in before.items() if getattr(symposium, name) != was)
+    changed = {name for name, was in before.items() if getattr(symposium, name) != was}
+    if [(day.date, day.start_time) for day in symposium.days] != days_before:
+        changed.add("days")
     for step in _setup_steps:
-        step(session, symposium, changed)
+        step(session, symposium, frozenset(changed))
 
 
 def setup_of(symposium: Symposium) -> SymposiumSetup:

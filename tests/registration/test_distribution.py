@@ -167,3 +167,33 @@ def test_the_distribution_page_says_when_the_set_up_moved_on_from_the_sent_circu
         "changed"
     )
     assert "the agenda" not in warning and "send version 2" in warning
+
+
+def test_a_corrected_address_gets_the_circular_that_failed_to_reach_the_old_one(
+    app, client, runner, login, session, smtp_server, invited_symposium, create_focal_point
+):
+    """The circular went to a mistyped address and bounced; the organiser corrects it and
+    distributes again: it goes to the new address (it counted as 'had it already', forever)."""
+    focal_point, _ = create_focal_point(invited_symposium, "Peru", email="rosa@exmaple.org")
+    write_circular(session, invited_symposium)
+    smtp_server.reject("rosa@exmaple.org")
+    login()
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    assert post_form(client, f"{base}/send", {}).status_code == 302
+    send_outbox(app, runner, smtp_server)
+    assert "1 focal point who have not had it" in client.get(base).get_data(as_text=True)
+
+    edit = f"/symposia/{invited_symposium.id}/focal-points/{focal_point.id}/edit"
+    fields = {"name": focal_point.name, "email": "rosa@example.org", "role": focal_point.role,
+              "economy_id": focal_point.economy_id}  # fmt: skip
+    assert post_form(client, edit, fields).status_code == 302
+    assert post_form(client, f"{base}/send", {}).status_code == 302
+    send_outbox(app, runner, smtp_server)
+    (delivered,) = smtp_server.messages
+    assert delivered.envelope_recipients == ["rosa@example.org"]
+    assert LINK.search(delivered.get_body(("plain",)).get_content())
+    assert session.scalar(sa.select(sa.func.count(CircularDelivery.id))) == 1
+    assert 'id="all-sent"' in client.get(base).get_data(as_text=True)
+    assert post_form(client, f"{base}/send", {}).status_code == 302  # nothing more to send
+    send_outbox(app, runner, smtp_server)
+    assert len(smtp_server.messages) == 1
