@@ -61,6 +61,12 @@ class AgendaItem(Base):
         back_populates="item", cascade="all, delete-orphan", order_by="ItemPerson.position"
     )
 
+    def touch(self) -> None:
+        """Mark the item changed for calendar programs: they replace their copy of an event
+        only when its SEQUENCE is higher."""
+        self.sequence = (self.sequence or 0) + 1
+        self.updated_at = utcnow()
+
     def people_in(self, role: str) -> list[Speaker]:
         return [link.speaker for link in self.people if link.role == role]
 

@@ -15,7 +15,7 @@ from agenda.models import AgendaItem, ItemPerson, Speaker
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
 from symposium.links import is_web_link
-from symposium.models import Economy, Symposium, SymposiumDay, utcnow
+from symposium.models import Economy, Symposium, SymposiumDay
 
 MAX_DURATION = 8 * 60
 
@@ -250,14 +250,14 @@ def add_item(
 def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
     """Change an item; calendar programs see a higher SEQUENCE and replace their copy."""
     _set_content(session, item, item.day.symposium_id, data)
-    touch(item)
+    item.touch()
     session.flush()
 
 
 def set_cancelled(session: Session, item: AgendaItem, cancelled: bool) -> None:
     """Cancel an item (it stays in the calendar feeds as cancelled) or bring it back."""
     item.cancelled = cancelled
-    touch(item)
+    item.touch()
     session.flush()
 
 
@@ -283,7 +283,7 @@ def move_item_to_day(session: Session, item: AgendaItem, day: SymposiumDay) -> N
     left_behind = [other for other in grouped[item.day_id] if other is not item]
     item.day = day
     item.position = len(grouped[day.id])
-    touch(item)
+    item.touch()
     _renumber(left_behind, moved=True)
     session.flush()
 
@@ -293,14 +293,7 @@ def _renumber(items: list[AgendaItem], moved: bool = False) -> None:
         if item.position != position:
             item.position = position
             if moved and item.id is not None:
-                touch(item)  # its times changed
-
-
-def touch(item: AgendaItem) -> None:
-    """Mark an item changed for calendar programs: they replace their copy of an event only
-    when its SEQUENCE is higher."""
-    item.sequence = (item.sequence or 0) + 1
-    item.updated_at = utcnow()
+                item.touch()  # its times changed
 
 
 def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
@@ -338,7 +331,7 @@ def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
     """Move a day's start; every item of the day moves with it."""
     day.start_time = start
     for item in items_by_day(session, day.symposium)[day.id]:
-        touch(item)
+        item.touch()
     session.flush()
 
 

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from agenda.models import AgendaItem
-from agenda.services import touch
 from symposium.models import Symposium, SymposiumDay
 from symposium.services import guard_days, on_setup_change
 
@@ -30,5 +29,5 @@ def move_items_with_their_days(session: Session, symposium: Symposium, changed: 
         return
     day_ids = [day.id for day in symposium.days]
     for item in session.scalars(sa.select(AgendaItem).where(AgendaItem.day_id.in_(day_ids))):
-        touch(item)
+        item.touch()
     session.flush()

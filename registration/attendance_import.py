@@ -35,9 +35,9 @@ from symposium.services import is_known_timezone
 
 
 def _rows_of_the_day(report: ParsedReport, day: SymposiumDay) -> list[ReportRow]:
-    """The report's rows that fall on the day's date in the host zone. None: refused, as most
-    likely the report of another day, or day and month read the wrong way round. (A report of
-    a meeting used on several days lists them all; only this day's rows count for it.)"""
+    """The report's rows that fall on the day's date in the host zone (a report of a meeting
+    used on several days lists them all). Raises AttendanceReportError when none does: most
+    likely the report of another day, or day and month read the wrong way round."""
     zone = day.symposium.zone
     start = dt.datetime.combine(day.date, dt.time(), tzinfo=zone)
     end = start + dt.timedelta(days=1)
@@ -109,7 +109,7 @@ def import_attendance_report(
     ).all()
     previous = session.scalar(sa.select(AttendanceImport).where(AttendanceImport.day_id == day.id))
     decisions = _decisions(previous)
-    carried = _rows_of_erased(previous)
+    carried = _rows_of_erased(session, previous)
     erased_times = Counter((row.joined_at, row.left_at) for row in carried)
     if previous is not None:
         session.delete(previous)  # its rows go with it
@@ -163,12 +163,20 @@ class ImportResult:
     other_dates: tuple[dt.date, ...] = ()
 
 
-def _rows_of_erased(report: AttendanceImport | None) -> list[AttendanceRow]:
+def _rows_of_erased(session: Session, report: AttendanceImport | None) -> list[AttendanceRow]:
     """Copies of the previous import's rows credited to people since erased: the file can no
     longer be matched to them, so their attendance is carried into the new import as it was
     (already without name or address)."""
     if report is None:
         return []
+    erased = set(
+        session.scalars(
+            sa.select(Registration.id).where(
+                Registration.symposium_id == report.symposium_id,
+                Registration.erased_at.is_not(None),
+            )
+        )
+    )
     return [
         AttendanceRow(
             line=row.line,
@@ -181,5 +189,5 @@ def _rows_of_erased(report: AttendanceImport | None) -> list[AttendanceRow]:
             candidates=[],
         )
         for row in report.rows
-        if row.status in COUNTED and row.registration is not None and row.registration.erased_at
+        if row.status in COUNTED and row.registration_id in erased
     ]
