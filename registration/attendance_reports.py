@@ -25,6 +25,7 @@ ALIASES = {
     "join": ("join time", "first join"),
     "leave": ("leave time", "last leave"),
     "duration": ("in meeting duration",),
+    "minutes": ("duration minutes",),  # Zoom's count of each row's minutes
     "waiting": ("in waiting room",),
     "action": ("user action",),
     "timestamp": ("timestamp",),
@@ -244,12 +245,9 @@ def _join_rows(
         if _cell(cells, columns, "waiting").lower() == "yes":
             continue  # Zoom lists time in the waiting room as a row of its own
         name, email, row_problems = _person(cells, columns)
+        leave = _cell(cells, columns, "leave")
         try:
-            joined = instant(_cell(cells, columns, "join"), zone, day_first)
-            leave = _cell(cells, columns, "leave")
-            left = instant(leave, zone, day_first)
-            if left < joined:  # the hour the clocks went back happens twice: try the second
-                left = max(left, instant(leave, zone, day_first, fold=1))
+            joined, left = _span(cells, columns, zone, day_first)
             if capped:
                 left = min(left, joined + duration_of(_cell(cells, columns, "duration")))
         except (ValueError, OverflowError) as error:
@@ -261,6 +259,25 @@ def _join_rows(
         if not row_problems:
             rows.append(ReportRow(line, name, email, joined, left))
     return rows
+
+
+def _span(
+    cells: list[str], columns: dict[str, int], zone: ZoneInfo, day_first: bool
+) -> tuple[dt.datetime, dt.datetime]:
+    """A row's join and leave. In the hour the clocks go back, each clock time happens twice:
+    the first reading that does not leave before joining, unless Zoom's minutes of the row say
+    which one was meant (01:10 to 01:50 may be 40 minutes or 100)."""
+    join, leave = _cell(cells, columns, "join"), _cell(cells, columns, "leave")
+    readings = [
+        (instant(join, zone, day_first, fold=a), instant(leave, zone, day_first, fold=b))
+        for a, b in ((0, 0), (0, 1), (1, 1))
+    ]
+    possible = list(dict.fromkeys(r for r in readings if r[0] <= r[1])) or readings[:1]
+    minutes = _cell(cells, columns, "minutes")
+    if len(possible) > 1 and re.fullmatch(r"[0-9]{1,5}", minutes):
+        spoken = dt.timedelta(minutes=int(minutes))
+        return min(possible, key=lambda reading: abs(reading[1] - reading[0] - spoken))
+    return possible[0]
 
 
 def _action_rows(

@@ -188,6 +188,38 @@ def test_leaving_in_the_repeated_hour_when_clocks_go_back_is_the_second_one():
     assert (row.joined, row.left) == (utc(2027, 10, 31, 0, 50), utc(2027, 10, 31, 1, 10))
 
 
+def test_zoom_minutes_tell_which_repeated_hour_a_row_means():
+    # The night the clocks go back in London, 01:00–02:00 happens twice (BST, then GMT).
+    def read(join: str, leave: str, minutes: str | None) -> tuple[dt.datetime, dt.datetime]:
+        header = ZOOM_HEADER if minutes is not None else ZOOM_HEADER.rsplit(",", 2)[0]
+        row = f"Ana,a@x.uk,2027-10-31 {join},2027-10-31 {leave}"
+        (parsed,) = parse_attendance_report(
+            zoom(row + (f",{minutes},No" if minutes is not None else ""), header=header),
+            "Europe/London",
+        ).rows
+        return parsed.joined, parsed.left
+
+    # 01:10 to 01:50: from the first 01:10 to the second 01:50 is 100 minutes.
+    assert read("01:10:00", "01:50:00", "100") == (
+        utc(2027, 10, 31, 0, 10),
+        utc(2027, 10, 31, 1, 50),
+    )
+    assert read("01:10:00", "01:50:00", "40") == (
+        utc(2027, 10, 31, 0, 10),
+        utc(2027, 10, 31, 0, 50),
+    )
+    # Joined in the second 01:10 and left at 02:30 GMT: 80 minutes, not 140.
+    assert read("01:10:00", "02:30:00", "80") == (
+        utc(2027, 10, 31, 1, 10),
+        utc(2027, 10, 31, 2, 30),
+    )
+    # A report without Zoom's count: the first reading that does not leave before joining.
+    assert read("01:10:00", "01:50:00", None) == (
+        utc(2027, 10, 31, 0, 10),
+        utc(2027, 10, 31, 0, 50),
+    )
+
+
 # --- bad files --------------------------------------------------------------------------------
 
 BAD_FILES = {
