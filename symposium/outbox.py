@@ -30,6 +30,7 @@ Keep the lease well above the SMTP timeout (30 s), or a slow send can be taken o
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import math
 from collections.abc import Iterable
@@ -128,6 +129,22 @@ def requeue_failed(session: Session) -> int:
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount
+
+
+STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+def stalled_since(session: Session, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the longest-waiting due mail became due, if that was over ``STALLED_AFTER`` ago:
+    a worker polls every few seconds, so such a wait means no worker is running (or none can
+    reach the database). None when mail is moving."""
+    now = now or utcnow()
+    oldest = session.scalar(
+        sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == MailStatus.QUEUED
+        )
+    )
+    return oldest if oldest is not None and now - oldest > STALLED_AFTER else None
 
 
 def status_counts(session: Session) -> dict[str, int]:

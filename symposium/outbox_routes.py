@@ -16,6 +16,7 @@ from symposium.outbox import (
     message_page,
     requeue,
     requeue_failed,
+    stalled_since,
     status_counts,
 )
 
@@ -46,7 +47,11 @@ def index() -> Any:
     if page_number < 1 or page_number > listing.pages:
         abort(404)
     return render_template(
-        "symposium/outbox.html", listing=listing, counts=status_counts(session), status=status
+        "symposium/outbox.html",
+        listing=listing,
+        counts=status_counts(session),
+        status=status,
+        stalled_since=stalled_since(session),
     )
 
 

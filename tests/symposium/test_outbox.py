@@ -303,3 +303,23 @@ def test_the_listing_is_newest_first_filtered_and_paged(client, login, session):
     sent = client.get("/outbox?status=sent").get_data(as_text=True)
     assert sent.count('<tr id="message-') == 1 and "person3@" in sent
     assert client.get("/outbox?status=lost").status_code == 400
+
+
+def test_the_page_says_when_mail_has_stopped_going_out(client, login, session):
+    queue_mails(session, 2)
+    session.commit()
+    login()
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Mail is not going out" not in page  # just queued: a worker would send it now
+
+    waiting = rows(session)["test:1"]
+    waiting.next_attempt_at = utcnow() - dt.timedelta(minutes=15)
+    session.commit()
+    page = client.get("/outbox?status=sent").get_data(as_text=True)  # on every filter
+    notice = page[page.index('id="outbox-stalled"') :].split("</div>")[0]
+    assert "Mail is not going out" in notice
+    assert f"{waiting.next_attempt_at:%-d %b %Y %H:%M} UTC" in notice
+
+    waiting.status = MailStatus.SENT  # delivered after all: the warning goes
+    session.commit()
+    assert "Mail is not going out" not in client.get("/outbox").get_data(as_text=True)
