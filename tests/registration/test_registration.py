@@ -210,8 +210,9 @@ def test_after_the_event_the_registrant_can_no_longer_change_or_cancel(
     post_form(client, f"/register/{invited_symposium.id}", form(economies))
     token = MANAGE.search(mails(session, "ana@example.pe")[0].body).group(1)
     symposium = session.get(Symposium, invited_symposium.id)
+    today = dt.datetime.now(symposium.zone).date()  # the host's date, not this machine's
     for number, day in enumerate(symposium.days):  # the event ended yesterday
-        day.date = dt.date.today() - dt.timedelta(days=len(symposium.days) - number)
+        day.date = today - dt.timedelta(days=len(symposium.days) - number)
     session.commit()
 
     page = client.get(f"/registration/{token}").get_data(as_text=True)
@@ -226,7 +227,8 @@ def test_after_the_event_the_registrant_can_no_longer_change_or_cancel(
 
 def test_registration_closes_after_the_deadline(client, session, economies, invited_symposium):
     symposium = session.get(Symposium, invited_symposium.id)
-    symposium.registration_deadline = dt.date.today() - dt.timedelta(days=1)
+    # Yesterday in the host's time zone (this machine's date may be a day ahead of it).
+    symposium.registration_deadline = dt.datetime.now(symposium.zone).date() - dt.timedelta(1)
     session.commit()
     response = post_form(client, f"/register/{symposium.id}", form(economies))
     assert "Registration closed on" in response.get_data(as_text=True)
