@@ -225,7 +225,9 @@ def definitions(threshold_minutes: int) -> tuple[tuple[str, str], ...]:
         (
             "Participants",
             "Confirmed registrations whose role is participant; speakers, moderators and "
-            "organisers are excluded. Cancelled, waiting, pending and rejected registrations do "
+            "organisers are excluded, and so is a registrant who is a speaker or moderator on "
+            "the agenda (counted as a speaker). Cancelled, waiting, pending and rejected "
+            "registrations do "
             "not count; erased registrations do (their sex, youth, economy and attendance are "
             "kept for the statistics).",
         ),
@@ -259,8 +261,8 @@ def definitions(threshold_minutes: int) -> tuple[tuple[str, str], ...]:
             "confirmed registrations whose role is speaker or moderator. A person found in both "
             "counts once, with the sex and economy of the registration: the same e-mail address "
             "(letter case ignored), or, for an agenda speaker that no registration has by "
-            "e-mail, the registered speaker of the same economy with the same name (accents, "
-            "letter case and word order ignored) and no other sex recorded.",
+            "e-mail, the registrant of the same economy with the same name (accents, letter "
+            "case and word order ignored) and no other sex recorded.",
         ),
         (
             "Economies",

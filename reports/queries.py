@@ -45,7 +45,8 @@ class ReportData:
 
     - ``registrations``: confirmed registrations (erased included): registration_id, role,
       sex, youth, economy_id.
-    - ``speaker_registrations``: the confirmed speakers and moderators: registration_id, name,
+    - ``speaker_registrations``: the confirmed speakers and moderators, and the participants
+      who may be agenda speakers (``speaker_registrations_query``): registration_id, name,
       email, role, sex, economy_id.
     - ``attendance``: registration_id, day_number, minutes, checked_in.
     - ``agenda_speakers``: one row per person and role on items not cancelled: speaker_id,
@@ -145,7 +146,11 @@ def registrations_query(symposium_id: int) -> sa.Select:
 
 
 def speaker_registrations_query(symposium_id: int) -> sa.Select:
-    """Confirmed registrations whose role is speaker or moderator, with name and e-mail."""
+    """Confirmed registrations that are speakers or may be, with name and e-mail: those whose
+    role is speaker or moderator, and participants who may be an agenda speaker who registered
+    (of an economy with a speaker on the agenda, or with an agenda speaker's e-mail, or erased
+    and remembered by one). ``reports.stats`` decides who is the same person."""
+    on_agenda = agenda_speakers_query(symposium_id).subquery()
     return sa.select(
         Registration.id.label("registration_id"),
         Registration.given_name,
@@ -154,7 +159,21 @@ def speaker_registrations_query(symposium_id: int) -> sa.Select:
         Registration.role,
         Registration.sex,
         Registration.economy_id,
-    ).where(*_confirmed(symposium_id), Registration.role.in_(SPEAKING_ROLES))
+    ).where(
+        *_confirmed(symposium_id),
+        sa.or_(
+            Registration.role.in_(SPEAKING_ROLES),
+            Registration.economy_id.in_(sa.select(on_agenda.c.economy_id)),
+            sa.func.lower(Registration.email).in_(
+                sa.select(sa.func.lower(on_agenda.c.email)).where(on_agenda.c.email.is_not(None))
+            ),
+            Registration.id.in_(
+                sa.select(on_agenda.c.erased_registration_id).where(
+                    on_agenda.c.erased_registration_id.is_not(None)
+                )
+            ),
+        ),
+    )
 
 
 def attendance_query(symposium_id: int) -> sa.Select:

@@ -73,9 +73,11 @@ def present_days(attendance: pd.DataFrame, threshold_minutes: int) -> pd.DataFra
     return attendance.loc[present, ["registration_id", "day_number"]]
 
 
-def _participants(data: ReportData, present: pd.DataFrame) -> pd.DataFrame:
+def _participants(data: ReportData, present: pd.DataFrame, speakers: pd.DataFrame) -> pd.DataFrame:
+    """Registered participants, without those who are on the agenda (they count as speakers)."""
     registrations = data.registrations
-    people = registrations.loc[registrations["role"] == PARTICIPANT].copy()
+    speaking = registrations["registration_id"].isin(speakers["registration_id"].dropna())
+    people = registrations.loc[(registrations["role"] == PARTICIPANT) & ~speaking].copy()
     people["sex"] = normalised_sex(people["sex"])
     people["youth"] = people["youth"].astype(bool)
     people["attended"] = people["registration_id"].isin(present["registration_id"])
@@ -91,29 +93,43 @@ def _sources(sources: pd.Series) -> str:
     return " + ".join(sorted(set(sources)))
 
 
-def speakers_and_experts(data: ReportData) -> pd.DataFrame:
-    """Agenda speakers/moderators and registered speakers/moderators, one row per person.
+def speaker_rows(data: ReportData) -> pd.DataFrame:
+    """Every record of a speaker or moderator, with the ``key`` of the person it belongs to:
+    the registered speakers and moderators, the agenda's, and the registered participants who
+    are an agenda speaker (they registered on the open form, as everyone does).
 
     Registrations come first so their sex and economy win over the hand-entered agenda's. Two
     rows are one person when they share the e-mail (letter case ignored); once the person was
     erased (no e-mail left), through the registration the agenda's record remembers; and an
-    agenda speaker matching no registration that way is the registered speaker of the same
+    agenda speaker matching no registration that way is the registered person of the same
     economy with the same name (accents, letter case and word order ignored): the agenda's
     e-mail is optional, and a registrant may have changed theirs since.
     """
     registered = data.speaker_registrations.assign(source="registration")
     registered["key"] = "r" + registered["registration_id"].astype(str)
-    agenda = data.agenda_speakers.assign(source="agenda")
+    agenda = data.agenda_speakers.assign(source="agenda", registration_id=pd.NA)
     erased = agenda["erased_registration_id"]
     agenda["key"] = ("a" + agenda["speaker_id"].astype(str)).where(
         erased.isna(), "r" + erased.astype("Int64").astype(str)
     )
-    columns = ["key", "name", "email", "role", "sex", "economy_id", "source"]
+    columns = ["key", "registration_id", "name", "email", "role", "sex", "economy_id", "source"]
     people = pd.concat([registered[columns], agenda[columns]], ignore_index=True)
     email = people["email"].fillna("").astype(str).str.strip().str.lower()
     people["key"] = people["key"].where(email == "", "e:" + email)
     people["key"] = _matched_by_name(people)
-    merged = people.groupby("key", sort=False).agg(
+    # A registered participant is a speaker only when an agenda record is the same person.
+    on_agenda = set(people.loc[people["source"] == "agenda", "key"])
+    speaking = people["role"].isin(ROLE_ORDER) | people["key"].isin(on_agenda)
+    return people.loc[speaking]
+
+
+def speakers_and_experts(data: ReportData) -> pd.DataFrame:
+    """Speakers and moderators, one row per person (see ``speaker_rows``)."""
+    return _one_per_person(speaker_rows(data))
+
+
+def _one_per_person(rows: pd.DataFrame) -> pd.DataFrame:
+    merged = rows.groupby("key", sort=False).agg(
         name=("name", "first"),
         role=("role", _roles),
         sex=("sex", "first"),
@@ -301,13 +317,14 @@ def completion_figures(data: ReportData, generated_at: dt.datetime) -> Completio
     """Every figure of the completion report from the rows in ``data``."""
     header = data.header
     present = present_days(data.attendance, header.threshold_minutes)
-    participants = _participants(data, present)
+    records = speaker_rows(data)
+    participants = _participants(data, present, records)
     attendees = participants.loc[participants["attended"]]
     attended = sex_counts(attendees["sex"])
     women = Share(attended.female, attended.total)
     youthful = int(((attendees["sex"] == "Female") | attendees["youth"]).sum())
     women_or_youth = Share(youthful, attended.total)
-    speakers = speakers_and_experts(data)
+    speakers = _one_per_person(records)
     speaker_counts = sex_counts(speakers["sex"])
     women_speakers = Share(speaker_counts.female, speaker_counts.total)
     economy_rows = _economy_rows(data, participants, speakers)
