@@ -147,10 +147,15 @@ def registrations_query(symposium_id: int) -> sa.Select:
 
 def speaker_registrations_query(symposium_id: int) -> sa.Select:
     """Confirmed registrations that are speakers or may be, with name and e-mail: those whose
-    role is speaker or moderator, and participants who may be an agenda speaker who registered
-    (of an economy with a speaker on the agenda, or with an agenda speaker's e-mail, or erased
-    and remembered by one). ``reports.stats`` decides who is the same person."""
+    role is speaker or moderator, and the participants who may be an agenda speaker who
+    registered: with an agenda speaker's e-mail, erased and remembered by one, or of the same
+    economy with the same name in either order (letter case aside; ``reports.stats`` decides
+    who is the same person). Not every participant: a report may have 100,000."""
     on_agenda = agenda_speakers_query(symposium_id).subquery()
+    names = [
+        sa.func.lower(Registration.given_name + " " + Registration.family_name),
+        sa.func.lower(Registration.family_name + " " + Registration.given_name),
+    ]
     return sa.select(
         Registration.id.label("registration_id"),
         Registration.given_name,
@@ -163,7 +168,6 @@ def speaker_registrations_query(symposium_id: int) -> sa.Select:
         *_confirmed(symposium_id),
         sa.or_(
             Registration.role.in_(SPEAKING_ROLES),
-            Registration.economy_id.in_(sa.select(on_agenda.c.economy_id)),
             sa.func.lower(Registration.email).in_(
                 sa.select(sa.func.lower(on_agenda.c.email)).where(on_agenda.c.email.is_not(None))
             ),
@@ -171,6 +175,10 @@ def speaker_registrations_query(symposium_id: int) -> sa.Select:
                 sa.select(on_agenda.c.erased_registration_id).where(
                     on_agenda.c.erased_registration_id.is_not(None)
                 )
+            ),
+            sa.exists().where(
+                on_agenda.c.economy_id == Registration.economy_id,
+                sa.func.lower(on_agenda.c.name).in_(names),
             ),
         ),
     )
