@@ -9,10 +9,6 @@ from dataclasses import dataclass
 from symposium.models import SEXES
 
 UNDISCLOSED = "Prefer not to say"
-# Used when a symposium has no knowledge or collaboration target (the proposals' usual 60%).
-DEFAULT_OUTCOME_TARGET = 60
-
-
 @dataclass(frozen=True)
 class Targets:
     """The proposal's targets (None: the symposium set none)."""
@@ -22,8 +18,8 @@ class Targets:
     women_speakers_pct: int | None = None
     attendees: int | None = None
     economies: int | None = None  # APEC member economies with an attendee
-    knowledge_pct: int = DEFAULT_OUTCOME_TARGET
-    collaboration_pct: int = DEFAULT_OUTCOME_TARGET
+    knowledge_pct: int | None = None
+    collaboration_pct: int | None = None
 
 
 @dataclass(frozen=True)

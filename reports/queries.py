@@ -21,7 +21,7 @@ from registration.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
-from reports.figures import DEFAULT_OUTCOME_TARGET, ReportDay, ReportHeader, Targets
+from reports.figures import ReportDay, ReportHeader, Targets
 from surveys.models import Answer, Outcome, Question, Survey, SurveyInvitation, SurveyResponse
 from surveys.models import SurveySection as Section
 from symposium.models import Economy, Symposium, SymposiumDay
@@ -106,8 +106,8 @@ def report_header(session: Session, symposium: Symposium) -> ReportHeader:
         women_speakers_pct=symposium.target_women_speakers_pct,
         attendees=symposium.target_attendees,
         economies=symposium.target_economies,
-        knowledge_pct=_or_default(symposium.target_knowledge_pct),
-        collaboration_pct=_or_default(symposium.target_collaboration_pct),
+        knowledge_pct=symposium.target_knowledge_pct,
+        collaboration_pct=symposium.target_collaboration_pct,
     )
     return ReportHeader(
         symposium_id=symposium.id,
@@ -121,10 +121,6 @@ def report_header(session: Session, symposium: Symposium) -> ReportHeader:
         threshold_minutes=threshold,
         targets=targets,
     )
-
-
-def _or_default(target: int | None) -> int:
-    return DEFAULT_OUTCOME_TARGET if target is None else target
 
 
 def _confirmed(symposium_id: int) -> list[sa.ColumnElement[bool]]:

@@ -3,6 +3,7 @@ and the figures of small hand-made DataFrames (no database)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -80,8 +81,8 @@ AGENDA_SPEAKER_COLUMNS = [
 ]  # fmt: skip
 
 
-def _data(**frames: pd.DataFrame) -> ReportData:
-    header = ReportHeader(
+def _data(header: ReportHeader | None = None, **frames: pd.DataFrame) -> ReportData:
+    header = header or ReportHeader(
         symposium_id=1,
         title="T",
         project_number="P",
@@ -91,7 +92,9 @@ def _data(**frames: pd.DataFrame) -> ReportData:
         days=(ReportDay(1, dt.date(2027, 1, 5)), ReportDay(2, dt.date(2027, 1, 6))),
         invited_economies=("Peru",),
         threshold_minutes=30,
-        targets=Targets(women_participants_pct=50, attendees=3),
+        targets=Targets(
+            women_participants_pct=50, attendees=3, knowledge_pct=60, collaboration_pct=60
+        ),
     )
     empty = {
         "registrations": ["registration_id", "role", "sex", "youth", "economy_id"],
@@ -121,6 +124,9 @@ def test_figures_of_an_empty_symposium_say_no_data():
         "collaboration": "no data",
     }
     assert all(str(svg(chart)).startswith("<svg") for chart in completion_charts(figures))
+    # Targets the symposium did not set are not checked, the survey's two included.
+    unset = dataclasses.replace(_data().header, targets=Targets())
+    assert completion_figures(_data(header=unset), dt.datetime(2027, 2, 1)).targets == ()
 
 
 def test_per_day_and_threshold_from_hand_made_rows():
