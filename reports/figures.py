@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from symposium.models import SEXES
 
 UNDISCLOSED = "Prefer not to say"
+
+
 @dataclass(frozen=True)
 class Targets:
     """The proposal's targets (None: the symposium set none)."""

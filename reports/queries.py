@@ -22,8 +22,9 @@ from registration.models import (
     RegistrationStatus,
 )
 from reports.figures import ReportDay, ReportHeader, Targets
-from surveys.models import Answer, Outcome, Question, Survey, SurveyInvitation, SurveyResponse
+from surveys.models import Answer, Outcome, Question, Survey, SurveyResponse
 from surveys.models import SurveySection as Section
+from surveys.services import counted_invitations
 from symposium.models import Economy, Symposium, SymposiumDay
 
 SPEAKING_ROLES = (ParticipantRole.SPEAKER.value, ParticipantRole.MODERATOR.value)
@@ -255,7 +256,7 @@ def _speaker_names(rows: pd.DataFrame) -> pd.DataFrame:
 def survey_counts(session: Session, survey_id: int) -> SurveyCounts:
     """Invitations sent and responses submitted."""
     invited = session.scalar(
-        sa.select(sa.func.count()).where(SurveyInvitation.survey_id == survey_id)
+        sa.select(sa.func.count()).select_from(counted_invitations(survey_id).subquery())
     )
     responded = session.scalar(
         sa.select(sa.func.count()).where(SurveyResponse.survey_id == survey_id)

@@ -11,11 +11,11 @@ from surveys.models import (
     Question,
     QuestionKind,
     Survey,
-    SurveyInvitation,
     SurveyResponse,
     SurveySection,
 )
 from surveys.results import QuestionInfo, ResponseRecord, SurveyResults, Value, summarise
+from surveys.services import counted_invitations
 from symposium.models import Economy
 
 
@@ -67,7 +67,7 @@ def survey_results(session: Session, survey: Survey) -> SurveyResults:
     ]
     ranked = sorted({(position, name) for _, name, position in response_rows if name})
     invitations = session.scalar(
-        sa.select(sa.func.count(SurveyInvitation.id)).where(SurveyInvitation.survey_id == survey.id)
+        sa.select(sa.func.count()).select_from(counted_invitations(survey.id).subquery())
     )
     symposium = survey.symposium
     targets = (symposium.target_knowledge_pct, symposium.target_collaboration_pct)

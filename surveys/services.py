@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from registration.attendance_models import DayAttendance
-from registration.models import Registration, RegistrationStatus
+from registration.models import ParticipantRole, Registration, RegistrationStatus
 from surveys import defaults
 from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse, SurveySection
 from symposium.models import OutboxMessage, Symposium, utcnow
@@ -182,11 +182,14 @@ class ResponseRate:
 
 
 def _audience(survey: Survey) -> sa.Select:
-    """Registrations the survey is for: confirmed, not erased and (unless every registrant is
-    invited) present on at least one day; consent to evaluation contact is not checked here."""
+    """Registrations the survey is for: confirmed participants (its outcome figures are the
+    participants', as every figure of the completion report; speakers and organisers are not
+    asked), not erased and (unless every registrant is invited) present on at least one day;
+    consent to evaluation contact is not checked here."""
     query = sa.select(Registration).where(
         Registration.symposium_id == survey.symposium_id,
         Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.role == ParticipantRole.PARTICIPANT,
         Registration.erased_at.is_(None),
         Registration.email.is_not(None),
     )
@@ -215,12 +218,27 @@ def uninvited_count(session: Session, survey: Survey) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
+def counted_invitations(survey_id: int) -> sa.Select:
+    """The invitations a response rate counts: those who answered, and those still confirmed
+    (a registration cancelled before answering is no longer asked, nor counted)."""
+    return (
+        sa.select(SurveyInvitation.id, SurveyInvitation.completed_at)
+        .join(Registration, Registration.id == SurveyInvitation.registration_id)
+        .where(
+            SurveyInvitation.survey_id == survey_id,
+            sa.or_(
+                SurveyInvitation.completed_at.is_not(None),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            ),
+        )
+    )
+
+
 def response_rate(session: Session, survey: Survey) -> ResponseRate:
     """How many were invited and how many of them have answered."""
+    counted = counted_invitations(survey.id).subquery()
     invited, answered = session.execute(
-        sa.select(
-            sa.func.count(SurveyInvitation.id), sa.func.count(SurveyInvitation.completed_at)
-        ).where(SurveyInvitation.survey_id == survey.id)
+        sa.select(sa.func.count(counted.c.id), sa.func.count(counted.c.completed_at))
     ).one()
     return ResponseRate(invited, answered)
 
@@ -309,6 +327,7 @@ def send_reminders(
         .where(
             SurveyInvitation.survey_id == survey.id,
             SurveyInvitation.completed_at.is_(None),
+            Registration.status == RegistrationStatus.CONFIRMED,
             Registration.erased_at.is_(None),
             Registration.email.is_not(None),
             Registration.consent_evaluation.is_(True),
@@ -369,13 +388,21 @@ def survey_mail(
 
 
 def invitation_for_token(session: Session, token: str) -> SurveyInvitation | None:
-    """The invitation a survey link belongs to (its person not erased), or None."""
+    """The invitation a survey link belongs to, or None: its person erased, or no longer
+    confirmed (cancelled by themselves or the organisers) before answering."""
     if not token or len(token) > 100:
         return None
     return session.scalar(
         sa.select(SurveyInvitation)
         .join(Registration, Registration.id == SurveyInvitation.registration_id)
-        .where(SurveyInvitation.token_hash == token_hash(token), Registration.erased_at.is_(None))
+        .where(
+            SurveyInvitation.token_hash == token_hash(token),
+            Registration.erased_at.is_(None),
+            sa.or_(
+                SurveyInvitation.completed_at.is_not(None),
+                Registration.status == RegistrationStatus.CONFIRMED,
+            ),
+        )
     )
 
 
