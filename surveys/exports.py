@@ -14,17 +14,23 @@ def export_table(
     questions: Sequence[QuestionInfo], responses: Sequence[ResponseRecord], anonymous: bool
 ) -> tuple[list[str], list[list[Any]]]:
     """The raw responses as a header and one row per response: id, submitted at, sex, economy,
-    then a column per question in questionnaire order."""
-    header = ["Response", "Submitted at (UTC)", "Sex", "Economy"]
-    header += [f"Q{q.number}. {q.text}" for q in questions]
+    then a column per question in questionnaire order.
+
+    An anonymous survey's rows carry no id and no date, and come sorted by their answers: an
+    id or a date in order of arrival, beside the reminders the outbox lists, would tell who
+    answered late, and so whose answers a row holds."""
+    header = ["Sex", "Economy", *(f"Q{q.number}. {q.text}" for q in questions)]
+    if not anonymous:
+        header = ["Response", "Submitted at (UTC)", *header]
     rows = []
     for response in responses:
-        # Anonymous responses keep the day only, so the time cannot single anybody out.
-        when = response.submitted_at
-        submitted = when.date().isoformat() if anonymous else when.strftime("%Y-%m-%d %H:%M")
-        row: list[Any] = [response.id, submitted, response.sex or "", response.economy or ""]
+        row: list[Any] = [response.sex or "", response.economy or ""]
         row += [_export_cell(q.kind, response.answers.get(q.id)) for q in questions]
+        if not anonymous:
+            row = [response.id, response.submitted_at.strftime("%Y-%m-%d %H:%M"), *row]
         rows.append(row)
+    if anonymous:
+        rows.sort(key=lambda row: [str(cell).casefold() for cell in row])
     return header, rows
 
 

@@ -129,7 +129,7 @@ class ResponseRate:
 @dataclass(frozen=True)
 class TextAnswer:
     text: str
-    submitted_at: dt.datetime
+    submitted_at: dt.datetime | None  # None in an anonymous survey
 
 
 @dataclass(frozen=True)
@@ -303,11 +303,18 @@ def outcome_figures(
 
 
 def question_result(
-    question: QuestionInfo, responses: Sequence[ResponseRecord], economies: Sequence[str]
+    question: QuestionInfo,
+    responses: Sequence[ResponseRecord],
+    economies: Sequence[str],
+    anonymous: bool = False,
 ) -> QuestionResult:
-    """One question's counts and splits, or its text answers newest first."""
+    """One question's counts and splits, or its text answers newest first (in an anonymous
+    survey, in alphabetical order and undated: see ``surveys.exports.export_table``)."""
     answered = [r for r in responses if r.answers.get(question.id) not in (None, "", [])]
     if not question.charted:
+        if anonymous:
+            said = sorted((str(r.answers[question.id]) for r in answered), key=str.casefold)
+            return QuestionResult(question, texts=tuple(TextAnswer(t, None) for t in said))
         newest = sorted(answered, key=lambda r: (r.submitted_at, r.id), reverse=True)
         texts = tuple(TextAnswer(str(r.answers[question.id]), r.submitted_at) for r in newest)
         return QuestionResult(question, texts=texts)
@@ -336,7 +343,7 @@ def summarise(
     return SurveyResults(
         anonymous=anonymous,
         rate=ResponseRate(len(responses), invitations),
-        questions=tuple(question_result(q, responses, economies) for q in questions),
+        questions=tuple(question_result(q, responses, economies, anonymous) for q in questions),
         knowledge=knowledge,
         collaboration=together,
         responses=tuple(responses),

@@ -18,6 +18,7 @@ from surveys.results import (
     collaboration,
     knowledge_gain,
     question_counts,
+    question_result,
     split_counts,
     summarise,
 )
@@ -117,12 +118,20 @@ def test_outcome_figures_follow_the_markers_and_say_which_questions():
 def test_export_table_writes_yes_no_and_joins_choices():
     questions = [_info(1, "yes_no"), _info(2, "multiple", options=("A", "B")), _info(3, "scale")]
     when = dt.datetime(2027, 4, 2, 16, 45)
-    responses = [ResponseRecord(7, when, None, "Peru", {1: 0, 2: ["A", "B"]})]
-    header, rows = export_table(questions, responses, anonymous=True)
+    responses = [
+        ResponseRecord(7, when, None, "Peru", {1: 0, 2: ["A", "B"]}),
+        ResponseRecord(3, when - dt.timedelta(days=2), "Male", "Chile", {1: 1, 3: 4}),
+    ]
+    header, rows = export_table(questions, responses, anonymous=False)
     assert header == ["Response", "Submitted at (UTC)", "Sex", "Economy", *(
         f"Q{n}. Question {n}" for n in (1, 2, 3))]  # fmt: skip
-    assert rows == [[7, "2027-04-02", "", "Peru", "no", "A; B", ""]]
-    assert export_table(questions, responses, anonymous=False)[1][0][1] == "2027-04-02 16:45"
+    assert rows[0] == [7, "2027-04-02 16:45", "", "Peru", "no", "A; B", ""]
+    # Anonymous: no id and no date, and rows by their answers, not by arrival (the outbox's
+    # reminders tell who answered late).
+    header, rows = export_table(questions, responses, anonymous=True)
+    assert header[:2] == ["Sex", "Economy"] and len(header) == 5
+    assert rows == [["", "Peru", "no", "A; B", ""], ["Male", "Chile", "yes", "", 4]]
+    assert export_table(questions, responses[::-1], anonymous=True)[1] == rows
 
 
 # --- charts ----------------------------------------------------------------------------------
@@ -158,3 +167,22 @@ def test_outcome_chart_puts_the_target_line_at_the_target():
     bar = root.find("{http://www.w3.org/2000/svg}rect[@class='chart-bar']")
     assert float(bar.get("width")) == 0.5 * 330
     assert "target 60%" in "".join(root.itertext())
+
+
+def test_anonymous_text_answers_are_undated_and_in_alphabetical_order():
+    comment = _info(1, "text")
+    responses = [
+        ResponseRecord(1, dt.datetime(2027, 4, 1), None, None, {1: "zoom kept freezing"}),
+        ResponseRecord(2, dt.datetime(2027, 4, 3), None, None, {1: "Great panel"}),
+    ]
+    named = question_result(comment, responses, [])
+    assert [(t.text, t.submitted_at.day) for t in named.texts] == [
+        ("Great panel", 3),
+        ("zoom kept freezing", 1),
+    ]
+    anonymous = question_result(comment, responses[::-1], [], anonymous=True)
+    assert [(t.text, t.submitted_at) for t in anonymous.texts] == [
+        ("Great panel", None),
+        ("zoom kept freezing", None),
+    ]
+    assert question_result(comment, responses, [], anonymous=True) == anonymous
