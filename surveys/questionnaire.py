@@ -122,13 +122,8 @@ def update_question(
             "them. Add a new question instead.",
             "options",
         )
-    ends = (question.low_label, question.high_label)
-    if answered and ends[0] != ends[1] and (data.low_label, data.high_label) == ends[::-1]:
-        raise SurveyError(
-            "Responses have arrived: swapping what 1 and 5 mean would turn the answers already "
-            "given around. Fix the wording of each end instead, or add a new question.",
-            "low_label",
-        )
+    if answered:
+        _refuse_swapped_ends(session, question, data)
     changes = []
     for name, label in WORDING.items():
         old, new = getattr(question, name), getattr(data, name)
@@ -163,6 +158,40 @@ def update_question(
             section.questions.append(question)
     session.flush()
     return changes
+
+
+def _answered_ends(session: Session, question: Question) -> tuple[str, str]:
+    """What 1 and 5 meant when the first answers arrived: each end's label before its first
+    logged change, or as it is when it never changed."""
+    ends = []
+    for name in ("low_label", "high_label"):
+        prefix = f"{WORDING[name]}: "
+        first = session.scalar(
+            sa.select(QuestionChange.old_text)
+            .where(
+                QuestionChange.question_id == question.id,
+                QuestionChange.old_text.startswith(prefix, autoescape=True),
+            )
+            .order_by(QuestionChange.changed_at, QuestionChange.id)
+            .limit(1)
+        )
+        ends.append(first[len(prefix) :] if first is not None else getattr(question, name))
+    return ends[0], ends[1]
+
+
+def _refuse_swapped_ends(session: Session, question: Question, data: QuestionInput) -> None:
+    """Once answered, neither end of a scale may take the meaning the other end had when the
+    answers were given (also in two steps): that would turn those answers around."""
+    low, high = (label.strip().casefold() for label in _answered_ends(session, question))
+    if low == high:
+        return
+    if data.low_label.strip().casefold() == high or data.high_label.strip().casefold() == low:
+        raise SurveyError(
+            "Responses have arrived: giving one end of the scale what the other end meant "
+            "would turn the answers already given around. Fix the wording of each end "
+            "instead, or add a new question.",
+            "low_label",
+        )
 
 
 def remove_question(session: Session, question: Question) -> None:

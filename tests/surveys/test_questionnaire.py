@@ -264,7 +264,7 @@ def test_after_a_response_questions_keep_their_shape_but_wording_fixes_are_logge
         question_fields(relevance, low_label=relevance.high_label, high_label=relevance.low_label),
     )
     assert swapped.status_code == 422
-    assert "swapping what 1 and 5 mean" in swapped.get_data(as_text=True)
+    assert "what the other end meant" in swapped.get_data(as_text=True)
 
     fixed = post_form(
         client,
@@ -283,6 +283,15 @@ def test_after_a_response_questions_keep_their_shape_but_wording_fixes_are_logge
     log = client.get(url(survey)).get_data(as_text=True).split('id="changes"')[1]
     assert "your daily work?" in log and "1 means: Irrelevant" in log
     assert session.scalar(sa.select(sa.func.count(Question.id))) == 13
+    # Nor in two steps, against what the ends meant when the answers came: 5 may not come to
+    # mean "Not relevant" (1 now reads "Irrelevant"), nor 1 what 5 means.
+    relevance = by_text(session, survey, "How relevant")
+    for ends in ({"high_label": "not relevant "}, {"low_label": relevance.high_label}):
+        step = post_form(
+            client, url(survey, f"/questions/{relevance.id}"), question_fields(relevance, **ends)
+        )
+        assert step.status_code == 422, ends
+    assert len(session.scalars(sa.select(QuestionChange)).all()) == 2
 
 
 def test_wording_before_any_response_is_not_logged(client, login, session, survey):
