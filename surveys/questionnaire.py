@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveys import defaults
 from surveys.models import Question, QuestionChange, QuestionKind, Survey, SurveySection
-from surveys.services import SurveyError, has_responses
+from surveys.services import SurveyError, answered_questions, has_responses
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 KIND_LABELS = {
@@ -104,12 +104,14 @@ def update_question(
 ) -> list[QuestionChange]:
     """Change a question (and perhaps move it to the end of another ``section``).
 
-    Once responses have arrived its type and options stay, because answers already given
-    refer to them; wording fixes are allowed and each is logged. Returns the logged changes.
+    Once somebody has answered it, its type and options stay, because their answers refer to
+    them; wording fixes are allowed, and once any response has arrived each is logged.
+    Returns the logged changes.
     """
     data = _clean(data)
     _check_outcome_kind(question, data.kind)
-    answered = has_responses(session, question.section.survey)
+    survey = question.section.survey
+    answered = question.id in answered_questions(session, survey)
     if answered and data.kind != question.kind:
         raise SurveyError(
             "Responses have arrived, so the type of this question can no longer change. "
@@ -125,9 +127,10 @@ def update_question(
     if answered:
         _refuse_swapped_ends(session, question, data)
     changes = []
+    logged = has_responses(session, survey)
     for name, label in WORDING.items():
         old, new = getattr(question, name), getattr(data, name)
-        if answered and old != new:
+        if logged and old != new:
             prefix = "" if name == "text" else f"{label}: "
             changes.append(
                 QuestionChange(
@@ -195,14 +198,14 @@ def _refuse_swapped_ends(session: Session, question: Question, data: QuestionInp
 
 
 def remove_question(session: Session, question: Question) -> None:
-    """Remove a question nobody has answered yet (the report's own questions stay)."""
+    """Remove a question nobody has answered (the report's own questions stay)."""
     if question.outcome:
         name = defaults.OUTCOME_NAMES[question.outcome]
         raise SurveyError(f"The completion report needs this question ({name}); reword it instead.")
     section = question.section
-    if has_responses(session, section.survey):
+    if question.id in answered_questions(session, section.survey):
         raise SurveyError(
-            "Responses have arrived, so questions can no longer be removed: their answers "
+            "This question has been answered, so it can no longer be removed: the answers "
             "would be lost. You can still fix the wording."
         )
     section.questions.remove(question)

@@ -25,6 +25,7 @@ from surveys.questionnaire import (
 )
 from surveys.services import (
     SurveyError,
+    answered_questions,
     declined_count,
     has_responses,
     open_survey,
@@ -98,6 +99,7 @@ def overview(symposium_id: int) -> Any:
         survey=survey,
         state=survey_state(survey),
         answered=has_responses(session, survey),
+        answered_ids=answered_questions(session, survey),
         rate=response_rate(session, survey),
         declined=declined_count(session, survey),
         uninvited=uninvited_count(session, survey),
@@ -141,7 +143,7 @@ def _question_page(symposium, survey, form, question=None, section=None) -> Any:
         survey=survey,
         question=question,
         section=section,
-        answered=has_responses(db.session(), survey),
+        answered=question is not None and question.id in answered_questions(db.session(), survey),
     )
     return page, status
 

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from registration.attendance_models import DayAttendance
 from registration.models import ParticipantRole, Registration, RegistrationStatus
 from surveys import defaults
-from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse, SurveySection
+from surveys.models import (
+    Answer,
+    Question,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveySection,
+)
 from symposium.models import OutboxMessage, Symposium, utcnow
 from symposium.outbox import queue_mail
 from symposium.privacy import on_erasure
@@ -111,10 +118,23 @@ def questions_of(survey: Survey) -> list[Question]:
 
 
 def has_responses(session: Session, survey: Survey) -> bool:
-    """Whether any response has arrived (from then on answered questions keep their shape)."""
+    """Whether any response has arrived (from then on wording fixes are logged)."""
     return (
         session.scalar(sa.select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id))
         is not None
+    )
+
+
+def answered_questions(session: Session, survey: Survey) -> set[int]:
+    """The ids of the survey's questions somebody has answered: they keep their type and
+    options, and stay (a question added later, or skipped by everyone, does not)."""
+    return set(
+        session.scalars(
+            sa.select(Answer.question_id)
+            .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+            .where(SurveyResponse.survey_id == survey.id)
+            .distinct()
+        )
     )
 
 

@@ -214,7 +214,7 @@ def test_the_reports_questions_keep_their_type_and_stay(client, login, session, 
 
 @pytest.fixture
 def answered_survey(session, survey, opened, attended_registrants):
-    """The survey with one response in (Ana's)."""
+    """The survey with one response in (Ana's, answering every question)."""
     from surveys.models import SurveyInvitation
 
     invitation = session.scalars(
@@ -222,7 +222,9 @@ def answered_survey(session, survey, opened, attended_registrants):
             SurveyInvitation.registration_id == attended_registrants.ana.id
         )
     ).one()
-    submit_response(session, invitation, {})
+    kinds = {"scale": 3, "yes_no": 1, "multiple": ["x"]}
+    answers = {q.id: kinds.get(q.kind, (q.options or ["ok"])[0]) for q in questions_of(survey)}
+    submit_response(session, invitation, answers)
     session.commit()
     return survey
 
@@ -292,6 +294,29 @@ def test_after_a_response_questions_keep_their_shape_but_wording_fixes_are_logge
         )
         assert step.status_code == 422, ends
     assert len(session.scalars(sa.select(QuestionChange)).all()) == 2
+
+
+def test_a_question_added_after_the_first_response_stays_editable_until_answered(
+    client, login, session, answered_survey
+):
+    survey = answered_survey
+    login()
+    section = survey.sections[-1]
+    new_url = url(survey, f"/sections/{section.id}/questions/new")
+    added = {"section_id": section.id, "kind": "single", "text": "Which day suited you?",
+             "options": "Day 1\nDay 2"}  # fmt: skip
+    assert post_form(client, new_url, added).status_code == 302
+    question = by_text(session, survey, "Which day")
+    edit = url(survey, f"/questions/{question.id}")
+    assert client.get(edit).get_data(as_text=True).count("type and options stay") == 0
+    changed = post_form(client, edit, question_fields(question, options="Day 1\nDay 2\nBoth"))
+    assert changed.status_code == 302
+    assert by_text(session, survey, "Which day").options == ["Day 1", "Day 2", "Both"]
+    page = client.get(url(survey)).get_data(as_text=True)
+    # Only the new one can go: Ana answered every other question.
+    assert page.count('aria-label="Remove question ') == 1
+    assert post_form(client, f"{edit}/remove", {}).status_code == 302
+    assert not any(q.text.startswith("Which day") for q in questions_of(reload(session, survey)))
 
 
 def test_wording_before_any_response_is_not_logged(client, login, session, survey):
