@@ -11,7 +11,7 @@ from flask import Response, render_template, request
 from surveys import bp, charts
 from surveys.exports import export_table
 from surveys.result_queries import find_survey, survey_results
-from surveys.results import SurveyResults
+from surveys.results import SMALL_GROUP, SMALL_GROUPS, SurveyResults
 from symposium import db
 from symposium.models import Symposium
 from symposium.routes import symposium_or_404
@@ -36,6 +36,8 @@ def results(symposium_id: int) -> Any:
         results=survey_results(session, survey) if survey else None,
         by=by,
         charts=charts,
+        small_groups=SMALL_GROUPS,
+        small_group=SMALL_GROUP,
     )
 
 

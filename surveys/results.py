@@ -19,6 +19,8 @@ from symposium.models import SEXES
 # Undisclosed values are reported on a line of their own, never dropped, so totals add up.
 NOT_GIVEN = "Not given"
 SEX_GROUPS = (*SEXES, NOT_GIVEN)
+SMALL_GROUP = 3  # in an anonymous survey, fewer answers than this are not shown as a group
+SMALL_GROUPS = f"Groups of fewer than {SMALL_GROUP}"
 SCALE_POINTS = (1, 2, 3, 4, 5)
 CHART_KINDS = frozenset(
     {QuestionKind.SCALE, QuestionKind.YES_NO, QuestionKind.SINGLE, QuestionKind.MULTIPLE}
@@ -73,6 +75,7 @@ class QuestionCounts:
 class GroupCounts:
     group: str
     counts: QuestionCounts
+    hidden: bool = False  # too few answers to show them in an anonymous survey
 
 
 @dataclass(frozen=True)
@@ -321,12 +324,36 @@ def question_result(
     kind, options, key = question.kind, question.options, question.id
     by_sex = [(r.sex or NOT_GIVEN, r.answers[key]) for r in answered]
     by_economy = [(r.economy or NOT_GIVEN, r.answers[key]) for r in answered]
+    split = pooled_split_counts if anonymous else split_counts
     return QuestionResult(
         question,
         counts=question_counts(kind, options, [r.answers[key] for r in answered]),
-        by_sex=split_counts(kind, options, by_sex, SEX_GROUPS),
-        by_economy=split_counts(kind, options, by_economy, (*economies, NOT_GIVEN)),
+        by_sex=split(kind, options, by_sex, SEX_GROUPS),
+        by_economy=split(kind, options, by_economy, (*economies, NOT_GIVEN)),
     )
+
+
+def pooled_split_counts(
+    kind: str,
+    options: Sequence[str],
+    grouped: Iterable[tuple[str, Value]],
+    groups: Sequence[str],
+) -> tuple[GroupCounts, ...]:
+    """``split_counts`` for an anonymous survey: a group with fewer than SMALL_GROUP answers
+    could be one known person (the only delegate of an economy), so such groups are counted
+    together under SMALL_GROUPS, whose answers are hidden too if fewer than SMALL_GROUP."""
+    pairs = [(group if group in groups else NOT_GIVEN, value) for group, value in grouped]
+    sizes: dict[str, int] = {}
+    for group, _ in pairs:
+        sizes[group] = sizes.get(group, 0) + 1
+    small = {group for group, size in sizes.items() if size < SMALL_GROUP}
+    if not small:
+        return split_counts(kind, options, pairs, groups)
+    pairs = [(SMALL_GROUPS if group in small else group, value) for group, value in pairs]
+    kept = [group for group in groups if group not in small]
+    split = split_counts(kind, options, pairs, (*kept, SMALL_GROUPS))
+    pool = split[-1]
+    return (*split[:-1], replace(pool, hidden=pool.counts.answered < SMALL_GROUP))
 
 
 def summarise(

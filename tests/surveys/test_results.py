@@ -249,6 +249,24 @@ def test_split_by_sex_or_economy(client, login, invited_symposium, answered_surv
     assert '<th scope="row">Female</th>' not in by_economy
 
 
+def test_anonymous_splits_pool_groups_too_small_to_stay_anonymous(
+    client, login, invited_symposium, create_survey, economies
+):
+    built = create_survey(invited_symposium, anonymous=True)
+    for relevance in (5, 4, 4):
+        built.respond("Female", economies["Peru"], relevance=relevance)
+    built.respond("Male", economies["Viet Nam"], relevance=1)  # the only Vietnamese delegate
+    login()
+    by_economy = client.get(_url(invited_symposium) + "?by=economy").get_data(as_text=True)
+    table = by_economy.split("answers by economy</caption>")[1].split("</table>")[0]
+    assert '<th scope="row">Peru</th><td>0</td><td>0</td><td>0</td><td>2</td><td>1</td>' in table
+    assert "Viet Nam" not in by_economy.split("answers by economy")[1]
+    assert '<th scope="row">Groups of fewer than 3</th><td colspan="5"' in table  # hidden: 1
+    assert "counted together" in by_economy
+    by_sex = client.get(_url(invited_symposium)).get_data(as_text=True)
+    assert '<th scope="row">Male</th>' not in by_sex.split("answers by sex</caption>")[1]
+
+
 def test_csv_export_reads_back(client, login, invited_symposium, answered_survey):
     login()
     response = client.get(_url(invited_symposium, "responses.csv"))
