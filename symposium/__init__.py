@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config.instance_secret_key(Path(app.instance_path))
-    os.makedirs(app.config["MAIL_FILE_DIR"], exist_ok=True)
+    if app.config["MAIL_BACKEND"] == "file":
+        # A folder that cannot be made is said by `flask check` and on each mail it fails.
+        with contextlib.suppress(OSError):
+            os.makedirs(app.config["MAIL_FILE_DIR"], exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

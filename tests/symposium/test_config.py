@@ -1,0 +1,61 @@
+"""Settings from the environment: one that cannot work stops the app with a message naming it
+(the operator sees one line, not a traceback), whether `flask` or gunicorn loads it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symposium.config import ConfigurationError, from_environment
+
+REPO = Path(__file__).resolve().parents[2]
+
+BAD_SETTINGS = {
+    "MAIL_PORT": ("abc", "MAIL_PORT must be a whole number, not 'abc'"),
+    "TRUSTED_PROXIES": ("1   # one proxy", "a comment after the value?"),
+    "LOGIN_MAX_FAILURES": ("0", "LOGIN_MAX_FAILURES must be 1 or more, not 0"),
+    "MAX_UPLOAD_MB": ("-5", "MAX_UPLOAD_MB must be from 1 to 1024"),
+    "BASE_URL": ("symposium.example.org", "BASE_URL must be the site's public address"),
+    "DATABASE_URL": ("garbage", "DATABASE_URL is not a database address"),
+    "MAIL_BACKEND": ("nonsense", "MAIL_BACKEND must be file or smtp, not 'nonsense'"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_SETTINGS)
+def test_a_setting_that_cannot_work_is_named(name, monkeypatch, tmp_path):
+    value, message = BAD_SETTINGS[name]
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message.replace("?", r"\?")):
+        from_environment(tmp_path)
+
+
+def test_good_settings_are_read(monkeypatch, tmp_path):
+    given = {
+        "MAIL_PORT": " 587 ",
+        "BASE_URL": "https://s.example.org/",
+        "DATABASE_URL": "postgres://u@db/s",
+        "LOGIN_MAX_FAILURES": "",
+        "SECRET_KEY": "  ",
+    }
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    settings = from_environment(tmp_path)
+    assert settings["MAIL_PORT"] == 587 and settings["BASE_URL"] == "https://s.example.org"
+    assert settings["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 5  # empty: the default
+    assert settings["SECRET_KEY"] is None  # blank is not a key: the app makes its own
+
+
+def test_flask_says_which_setting_is_wrong_without_a_traceback(tmp_path):
+    env = {**os.environ, "MAIL_PORT": "twenty-five", "MAIL_FILE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "check"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "symposium cannot start: MAIL_PORT must be a whole number, not 'twenty-five'."
+    )
