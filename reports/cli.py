@@ -46,5 +46,8 @@ def completion(symposium: str, format_: str, output: Path | None) -> None:
         sys.stdout.buffer.flush()
         return
     path = output or Path(report_filename(figures, format_))
-    path.write_bytes(data)
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror}.") from None
     click.echo(f"Wrote {path} ({len(data):,} bytes).", err=True)

@@ -25,6 +25,7 @@ from reports.figures import ReportDay, ReportHeader, Targets
 from surveys.models import Answer, Outcome, Question, Survey, SurveyResponse
 from surveys.models import SurveySection as Section
 from surveys.services import counted_invitations
+from symposium import MAX_ROW_ID
 from symposium.models import Economy, Symposium, SymposiumDay
 
 SPEAKING_ROLES = (ParticipantRole.SPEAKER.value, ParticipantRole.MODERATOR.value)
@@ -288,8 +289,9 @@ def report_data(session: Session, symposium: Symposium) -> ReportData:
 def find_symposium(session: Session, reference: str) -> Symposium | None:
     """The symposium whose id or project number (letter case ignored) is ``reference``."""
     reference = reference.strip()
-    if reference.isdigit():
-        return session.get(Symposium, int(reference))
+    if reference.isdecimal():  # an id beyond the column's range is no symposium (no overflow)
+        number = int(reference)
+        return session.get(Symposium, number) if number <= MAX_ROW_ID else None
     matches = session.scalars(
         sa.select(Symposium).where(sa.func.lower(Symposium.project_number) == reference.lower())
     ).all()

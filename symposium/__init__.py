@@ -83,4 +83,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for feature in (agenda, registration, surveys, reports):  # the demo needs this order
         feature.init_app(app)
+    cli.explain_errors(app.cli)  # once every feature has added its commands
     return app

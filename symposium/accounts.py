@@ -34,6 +34,10 @@ def normalise_email(email: str) -> str:
 
 def create_user(session: Session, email: str, password: str, role: str = Role.ORGANISER) -> User:
     """Create an account; passwords are hashed with scrypt (Werkzeug's default KDF)."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(f"{email!r} is not an e-mail address: {error}") from None
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}: use organiser or viewer.")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 import sqlalchemy as sa
 from alembic import command
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -85,3 +90,42 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     maintenance_cli.init_app(app)  # flask backup, restore, check
+
+
+# Errors an operator meets on the command line, as what to do instead of a traceback.
+def _explained(error: Exception) -> str:
+    """What a database or migration error means for the operator."""
+    if isinstance(error, CommandError):
+        return f"{error} (flask db current shows where the schema stands)"
+    first = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    if "no schema has been selected" in first:
+        return (
+            f"{first}: the schema DATABASE_URL names (options=-csearch_path=…) does not exist; "
+            "create it first (CREATE SCHEMA …)"
+        )
+    if "database" in first and "does not exist" in first:
+        return f"{first}: create it, or fix DATABASE_URL"
+    if "no such table" in first or "does not exist" in first:
+        return f"{first}: the database has no schema yet, or an older one; run flask db upgrade"
+    return f"the database cannot be reached ({first}): check DATABASE_URL; flask check says more"
+
+
+def _with_plain_errors(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, CommandError) as error:
+            raise click.ClickException(_explained(error)) from error
+
+    return run
+
+
+def explain_errors(group: click.Group) -> None:
+    """Give every command of ``group`` (and of its groups) plain messages for a database that
+    cannot be reached or has no schema yet, and for a migration revision that does not exist."""
+    for command_ in group.commands.values():
+        if isinstance(command_, click.Group):
+            explain_errors(command_)
+        elif command_.callback is not None:
+            command_.callback = _with_plain_errors(command_.callback)

@@ -110,9 +110,17 @@ def ensure_demo_organiser(session: Session) -> str:
 
 
 @click.command("demo")
+@click.option("--send-real-mail", is_flag=True, help="Load it even with MAIL_BACKEND=smtp.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(send_real_mail: bool) -> None:
     """Load the demo symposium and print a login for its organiser."""
+    if current_app.config["MAIL_BACKEND"] == "smtp" and not send_real_mail:
+        raise click.ClickException(
+            "MAIL_BACKEND is smtp: the demo's invented people would be sent some 200 real "
+            "mails by the outbox workers, and it adds an organiser account with a known "
+            "password. Load the demo with MAIL_BACKEND=file, on a database of its own (or "
+            "pass --send-real-mail)."
+        )
     builders = current_app.extensions.get("symposium.demo_builders", [])
     with db.database().sessionmaker.begin() as session:
         symposium = load_demo(session, dt.date.today(), builders)

@@ -176,6 +176,8 @@ def _archive_schemas(backup: Path) -> set[str]:
 def restore_postgres(url: str, engine: sa.Engine, backup: Path) -> str:
     """Replace the app's schema with the one in the archive ``backup``; returns its name."""
     schema = current_schema(engine)
+    if shutil.which("pg_restore") is None:
+        raise MaintenanceError(f"pg_restore is not installed: {CLIENT_TOOLS}.")
     try:
         found = _archive_schemas(backup)
     except MaintenanceError:
@@ -215,11 +217,20 @@ def backup(url: str, engine: sa.Engine, output: Path) -> str:
     """Back the database up to the new file ``output``; returns what was backed up."""
     if output.exists():
         raise MaintenanceError(f"{output} exists already; choose a new file name.")
+    # It holds every registrant's personal data: readable by its owner only, from the start.
+    try:
+        output.touch(mode=0o600, exist_ok=False)
+    except OSError as error:
+        raise MaintenanceError(f"Cannot write {output}: {error.strerror}.") from None
     path = sqlite_path(url)
-    if path is not None:
-        backup_sqlite(path, output)
-        return describe(url)
-    return f"schema {backup_postgres(url, engine, output)} of {describe(url)}"
+    try:
+        if path is not None:
+            backup_sqlite(path, output)
+            return describe(url)
+        return f"schema {backup_postgres(url, engine, output)} of {describe(url)}"
+    except BaseException:
+        output.unlink(missing_ok=True)  # no half-written or empty backup left behind
+        raise
 
 
 def restore(url: str, engine: sa.Engine, backup_file: Path) -> str:

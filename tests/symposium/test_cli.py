@@ -106,3 +106,27 @@ def test_demo_dates_are_the_last_week_of_the_coming_march():
     assert demo_dates(dt.date(2025, 12, 1)) == [dt.date(2026, 3, 24), dt.date(2026, 3, 25)]
     for day1, day2 in (demo_dates(dt.date(year, 6, 1)) for year in range(2026, 2040)):
         assert (day1.weekday(), day2.month, day1.day >= 22) == (1, 3, True)
+
+
+def test_operator_mistakes_get_a_message_not_a_traceback(tmp_path, runner, session):
+    from tests.conftest import make_app
+
+    # A database file nobody has run `flask db upgrade` on yet.
+    fresh = make_app(f"sqlite:///{tmp_path / 'new.sqlite3'}", tmp_path)
+    for args in (["users", "create", "po@example.org", "--password", "long enough"],
+                 ["outbox", "status"], ["report", "completion", "1"]):  # fmt: skip
+        result = fresh.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1, args
+        assert "run flask db upgrade" in result.output and "Traceback" not in result.output
+    revision = fresh.test_cli_runner().invoke(args=["db", "upgrade", "nonsense"])
+    assert "Can't locate revision" in revision.output and revision.exit_code == 1
+
+    address = runner.invoke(args=["users", "create", "notanemail", "--password", "long enough"])
+    assert address.exit_code == 1 and "is not an e-mail address" in address.output
+    assert session.scalar(sa.select(sa.func.count(User.id))) == 0
+    too_big = runner.invoke(args=["report", "completion", "99999999999999999999"])
+    assert too_big.exit_code == 1 and "No symposium with id" in too_big.output
+    runner.app.config["MAIL_BACKEND"] = "smtp"
+    demo = runner.invoke(args=["demo"])
+    assert demo.exit_code == 1 and "MAIL_BACKEND is smtp" in demo.output
+    assert session.scalar(sa.select(sa.func.count(Symposium.id))) == 0

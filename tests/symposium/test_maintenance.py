@@ -51,6 +51,7 @@ def test_a_restored_backup_brings_back_every_row_as_it_was(
     result = runner.invoke(args=["backup", str(backup)])
     assert result.exit_code == 0, result.output
     assert backup.stat().st_size > 0
+    assert backup.stat().st_mode & 0o777 == 0o600  # personal data: its owner's eyes only
 
     first.title = "Changed after the backup"
     create_symposium_record(title="Made after the backup")
