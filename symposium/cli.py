@@ -26,8 +26,13 @@ users_cli = AppGroup("users", help="Manage organiser and viewer accounts.")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Upgrade the schema to REVISION (default: the newest) and refresh reference data."""
+    before = migrate.current_revision(current_app)
     migrate.upgrade(current_app, revision)
-    click.echo(f"Database upgraded to {revision}.")
+    after = migrate.current_revision(current_app)
+    if after == before:
+        click.echo(f"The schema is at {after}; nothing to upgrade (downgrade goes back).")
+    else:
+        click.echo(f"Database upgraded from {before or 'nothing'} to {after}.")
 
 
 @db_cli.command("downgrade")

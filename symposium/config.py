@@ -104,6 +104,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the settings dictionary from the environment; raises ConfigurationError naming
     the first setting that cannot work."""
     sqlite_file = instance_path / "symposium.sqlite3"
+    if _flag("MAIL_USE_SSL") and _flag("MAIL_USE_STARTTLS"):
+        raise ConfigurationError(
+            "MAIL_USE_SSL and MAIL_USE_STARTTLS are both on: use SSL for a port that starts "
+            "encrypted (465), STARTTLS for one that upgrades (587)."
+        )
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "").strip() or None,
         "DATABASE_URL": _database_url(f"sqlite:///{sqlite_file}"),

@@ -22,6 +22,14 @@ def alembic_config(app: Flask) -> Config:
     return config
 
 
+def current_revision(app: Flask) -> str | None:
+    """The revision the database's schema is at (None: no schema yet)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with db.database(app).engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Bring the schema to ``revision`` and the reference data up to date."""
     command.upgrade(alembic_config(app), revision)

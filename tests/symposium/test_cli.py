@@ -120,6 +120,16 @@ def test_operator_mistakes_get_a_message_not_a_traceback(tmp_path, runner, sessi
         assert "run flask db upgrade" in result.output and "Traceback" not in result.output
     revision = fresh.test_cli_runner().invoke(args=["db", "upgrade", "nonsense"])
     assert "Can't locate revision" in revision.output and revision.exit_code == 1
+    said = [fresh.test_cli_runner().invoke(args=["db", "upgrade", *to]).output.strip()
+            for to in (["0005"], [], [], ["0005"])]  # fmt: skip
+    head = said[1].rsplit(" ", 1)[1].rstrip(".")
+    assert said[:2] == [
+        "Database upgraded from nothing to 0005.",
+        f"Database upgraded from 0005 to {head}.",
+    ]
+    assert (
+        said[2] == said[3] == f"The schema is at {head}; nothing to upgrade (downgrade goes back)."
+    )
 
     address = runner.invoke(args=["users", "create", "notanemail", "--password", "long enough"])
     assert address.exit_code == 1 and "is not an e-mail address" in address.output

@@ -25,6 +25,13 @@ BAD_SETTINGS = {
 }
 
 
+def test_ssl_and_starttls_at_once_are_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("MAIL_USE_SSL", "true")
+    monkeypatch.setenv("MAIL_USE_STARTTLS", "yes")
+    with pytest.raises(ConfigurationError, match="both on"):
+        from_environment(tmp_path)
+
+
 @pytest.mark.parametrize("name", BAD_SETTINGS)
 def test_a_setting_that_cannot_work_is_named(name, monkeypatch, tmp_path):
     value, message = BAD_SETTINGS[name]
