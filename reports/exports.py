@@ -15,7 +15,7 @@ import pandas as pd
 
 from reports.figures import CompletionFigures, SexCounts, Share, TargetCheck
 from symposium.models import SEXES
-from symposium.spreadsheet import csv_bytes, safe_cell
+from symposium.spreadsheet import csv_bytes, keep_as_text
 
 
 @dataclass(frozen=True)
@@ -189,10 +189,11 @@ def report_xlsx(figures: CompletionFigures) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for table in report_tables(figures):
-            rows = [[safe_cell(cell) for cell in row] for row in table.rows]
+            rows = [list(row) for row in table.rows]
             frame = pd.DataFrame(rows, columns=list(table.header), dtype=object)
             frame.to_excel(writer, sheet_name=table.name[:31], index=False)
             sheet = writer.sheets[table.name[:31]]
+            keep_as_text(sheet)  # an organiser's "=HYPERLINK(…)" title stays inert text
             for index, name in enumerate(table.header, start=1):
                 longest = max([len(str(name)), *(len(str(row[index - 1])) for row in rows)])
                 sheet.column_dimensions[get_column_letter(index)].width = min(60, longest + 3)

@@ -28,6 +28,16 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def keep_as_text(sheet: Any) -> None:
+    """Store every text cell of an openpyxl ``sheet`` as text: openpyxl takes one that starts
+    with "=" for a formula. A text cell is never run, whatever it starts with, so it keeps
+    exactly what was typed (no apostrophe, unlike a CSV)."""
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX workbook, a sheet per ``(title, header, rows)``.
 
@@ -44,10 +54,7 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]
         sheet.append(list(header))
         for row in rows:
             sheet.append(["" if cell is None else cell for cell in row])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str) and cell.data_type == "f":
-                    cell.data_type = "s"  # openpyxl took it for a formula
+        keep_as_text(sheet)
         for index, name in enumerate(header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(name) + 4)
         sheet.freeze_panes = "A2"
