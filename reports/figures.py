@@ -207,6 +207,19 @@ class CompletionFigures:
     survey: SurveyFigures | None
     targets: tuple[TargetCheck, ...]
 
+    def basis(self, key: str) -> str | None:
+        """What a survey target's figure stands on, printed beside it: how many answered, and
+        the response rate (None for the targets that are not the survey's)."""
+        survey = self.survey
+        if key not in ("knowledge", "collaboration") or survey is None:
+            return None
+        answered = survey.knowledge.of if key == "knowledge" else survey.collaboration.of
+        what = "both questions" if key == "knowledge" else "the question"
+        return (
+            f"{answered} of {survey.responded} respondents answered {what}; response rate "
+            f"{pct_text(survey.response_rate)} ({survey.responded} of {survey.invited} invited)"
+        )
+
     @property
     def definitions(self) -> tuple[tuple[str, str], ...]:
         return definitions(self.header.threshold_minutes)

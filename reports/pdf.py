@@ -153,9 +153,11 @@ def _targets(figures: CompletionFigures, styles) -> list[Flowable]:
     ]
     for check in figures.targets:
         status = check.status + (" (uncertain)" if check.uncertain else "")
+        basis = figures.basis(check.key)
         rows.append(
             [
-                escape(check.label),
+                escape(check.label)
+                + (f'<br/><font size="7">{escape(basis)}</font>' if basis else ""),
                 number_text(check.target, check.unit),
                 number_text(check.actual, check.unit),
                 interval_text(check.low, check.high),

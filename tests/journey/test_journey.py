@@ -349,8 +349,10 @@ def test_a_symposium_from_set_up_to_completion_report(
         "% women and/or youth 60.0% 100.0% met",
         "% women speakers 40.0% 100.0% met",
         "Attendees 1 1 met",
-        "% reporting increased knowledge 60.0% 100.0% 20.7–100.0% met (uncertain)",
-        "% identifying collaboration opportunities 60.0% 100.0% 20.7–100.0% met (uncertain)",
+        "% reporting increased knowledge 1 of 1 respondents answered both questions; "
+        "response rate 100.0% (1 of 1 invited) 60.0% 100.0% 20.7–100.0% met (uncertain)",
+        "% identifying collaboration opportunities 1 of 1 respondents answered the question; "
+        "response rate 100.0% (1 of 1 invited) 60.0% 100.0% 20.7–100.0% met (uncertain)",
         # Participants, speakers, economies, days.
         "1 participants registered, 1 attended. Women: 100.0% of attended participants; "
         "women and/or youth: 100.0%.",

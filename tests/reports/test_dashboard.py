@@ -20,7 +20,9 @@ def test_dashboard_shows_the_figures_to_organisers_and_viewers(client, login, re
     assert "4 member economies with at least one attended participant (of 5 invited): " in flat
     assert "Chile; China; Peru; Viet Nam" in flat
     assert re.search(
-        r"% reporting increased knowledge 60\.0% 50\.0% 15\.0–85\.0% not met uncertain", flat
+        r"% reporting increased knowledge 4 of 5 respondents answered both questions; "
+        r"response rate 83\.3% \(5 of 6 invited\) 60\.0% 50\.0% 15\.0–85\.0% not met uncertain",
+        flat,
     )
     assert "王芳" in flat and "Lan Nguyễn Thị" in flat
     for kind in ("report.pdf", "report.xlsx", "report-csv.zip", "api/symposia"):

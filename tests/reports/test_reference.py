@@ -266,10 +266,14 @@ def test_pdf_text_reads_back(client, login, reference):
     ]
     positions = [flat.index(heading) for heading in order]
     assert positions == sorted(positions)
-    assert "% reporting increased knowledge 60.0% 50.0% 15.0–85.0% not met (uncertain)" in flat
     assert (
-        "% identifying collaboration opportunities 60.0% 75.0% 30.1–95.4% met (uncertain)" in flat
-    )
+        "% reporting increased knowledge 4 of 5 respondents answered both questions; response "
+        "rate 83.3% (5 of 6 invited) 60.0% 50.0% 15.0–85.0% not met (uncertain)"
+    ) in flat
+    assert (
+        "% identifying collaboration opportunities 4 of 5 respondents answered the question; "
+        "response rate 83.3% (5 of 6 invited) 60.0% 75.0% 30.1–95.4% met (uncertain)"
+    ) in flat
     assert "% women participants 50.0% 33.3% not met" in flat
     assert "Attendees 5 6 met" in flat
     assert "8 participants registered, 6 attended" in flat
