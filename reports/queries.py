@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from agenda.models import AgendaItem, ItemPerson, Speaker
+from registration.agenda_speakers import agenda_speakers_query, maybe_on_the_agenda
 from registration.attendance_models import AttendanceImport, DayAttendance, ManualCheck
 from registration.models import (
     ParticipantRole,
@@ -146,14 +146,8 @@ def registrations_query(symposium_id: int) -> sa.Select:
 def speaker_registrations_query(symposium_id: int) -> sa.Select:
     """Confirmed registrations that are speakers or may be, with name and e-mail: those whose
     role is speaker or moderator, and the participants who may be an agenda speaker who
-    registered: with an agenda speaker's e-mail, erased and remembered by one, or of the same
-    economy with the same name in either order (letter case aside; ``reports.stats`` decides
-    who is the same person). Not every participant: a report may have 100,000."""
-    on_agenda = agenda_speakers_query(symposium_id).subquery()
-    names = [
-        sa.func.lower(Registration.given_name + " " + Registration.family_name),
-        sa.func.lower(Registration.family_name + " " + Registration.given_name),
-    ]
+    registered (``registration.agenda_speakers``; ``reports.stats`` decides who is the same
+    person). Not every participant: a report may have 100,000."""
     return sa.select(
         Registration.id.label("registration_id"),
         Registration.given_name,
@@ -164,21 +158,7 @@ def speaker_registrations_query(symposium_id: int) -> sa.Select:
         Registration.economy_id,
     ).where(
         *_confirmed(symposium_id),
-        sa.or_(
-            Registration.role.in_(SPEAKING_ROLES),
-            sa.func.lower(Registration.email).in_(
-                sa.select(sa.func.lower(on_agenda.c.email)).where(on_agenda.c.email.is_not(None))
-            ),
-            Registration.id.in_(
-                sa.select(on_agenda.c.erased_registration_id).where(
-                    on_agenda.c.erased_registration_id.is_not(None)
-                )
-            ),
-            sa.exists().where(
-                on_agenda.c.economy_id == Registration.economy_id,
-                sa.func.lower(on_agenda.c.name).in_(names),
-            ),
-        ),
+        sa.or_(Registration.role.in_(SPEAKING_ROLES), maybe_on_the_agenda(symposium_id)),
     )
 
 
@@ -193,26 +173,6 @@ def attendance_query(symposium_id: int) -> sa.Select:
         )
         .join(SymposiumDay, SymposiumDay.id == DayAttendance.day_id)
         .where(SymposiumDay.symposium_id == symposium_id)
-    )
-
-
-def agenda_speakers_query(symposium_id: int) -> sa.Select:
-    """Speakers and moderators of the agenda's items that are not cancelled."""
-    return (
-        sa.select(
-            Speaker.id.label("speaker_id"),
-            Speaker.name,
-            Speaker.email,
-            ItemPerson.role,
-            Speaker.sex,
-            Speaker.economy_id,
-            Speaker.erased_registration_id,
-        )
-        .join(ItemPerson, ItemPerson.speaker_id == Speaker.id)
-        .join(AgendaItem, AgendaItem.id == ItemPerson.item_id)
-        .join(SymposiumDay, SymposiumDay.id == AgendaItem.day_id)
-        .where(SymposiumDay.symposium_id == symposium_id, AgendaItem.cancelled.is_(False))
-        .distinct()
     )
 
 

@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from registration.agenda_speakers import maybe_on_the_agenda
 from registration.attendance_models import DayAttendance
 from registration.models import ParticipantRole, Registration, RegistrationStatus
 from surveys import defaults
@@ -204,12 +205,14 @@ class ResponseRate:
 def _audience(survey: Survey) -> sa.Select:
     """Registrations the survey is for: confirmed participants (its outcome figures are the
     participants', as every figure of the completion report; speakers and organisers are not
-    asked), not erased and (unless every registrant is invited) present on at least one day;
-    consent to evaluation contact is not checked here."""
+    asked, nor an agenda speaker who registered as everyone does), not erased and (unless
+    every registrant is invited) present on at least one day; consent to evaluation contact
+    is not checked here."""
     query = sa.select(Registration).where(
         Registration.symposium_id == survey.symposium_id,
         Registration.status == RegistrationStatus.CONFIRMED,
         Registration.role == ParticipantRole.PARTICIPANT,
+        sa.not_(maybe_on_the_agenda(survey.symposium_id)),  # a speaker who registered
         Registration.erased_at.is_(None),
         Registration.email.is_not(None),
     )

@@ -1,28 +1,37 @@
 """Whom the survey asks and counts: participants who are still registered. Speakers and
-organisers are not asked (the outcome figures are the participants'); a registration cancelled
-before answering loses its link and its reminders, and leaves the response rate."""
+organisers are not asked (the outcome figures are the participants'), nor an agenda speaker who
+registered as a participant; a registration cancelled before answering loses its link and its
+reminders, and leaves the response rate."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from agenda.models import ItemPerson, Speaker
 from registration.attendance_models import DayAttendance
 from symposium.models import OutboxMessage
 from tests.conftest import post_form
+from tests.reports.conftest import add_item
 from tests.surveys.conftest import link_path
 
 
 def test_the_survey_asks_and_counts_participants_still_registered(
     client, login, session, survey, held_symposium, attended_registrants, create_registration
 ):
-    for role in ("speaker", "moderator", "organiser"):
+    day = held_symposium.days[0]
+    for role in ("speaker", "moderator", "organiser", "participant"):
         person = create_registration(
             held_symposium, given_name=role.title(), email=f"{role}@example.org",
             role=role, consent_evaluation=True,
         )  # fmt: skip
-        day = held_symposium.days[0]
         session.add(DayAttendance(registration_id=person.id, day_id=day.id, minutes=90,
                                   attended=True))  # fmt: skip
+    # The participant is a panellist of the agenda who registered on the open form.
+    panellist = Speaker(symposium_id=held_symposium.id, name="P", email="PARTICIPANT@example.org")
+    session.add(panellist)
+    session.flush()
+    session.add(ItemPerson(item_id=add_item(session, day.id, 0).id, speaker_id=panellist.id,
+                           role="speaker"))  # fmt: skip
     session.commit()
     login()
     survey_page = f"/symposia/{survey.symposium_id}/survey"
