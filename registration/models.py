@@ -282,6 +282,8 @@ class Registration(Base):
     )
     given_name: Mapped[str] = mapped_column(sa.String(100))
     family_name: Mapped[str] = mapped_column(sa.String(100))
+    # Written family name first (Nguyễn Thị Lan, 王芳), as the registrant asked.
+    family_name_first: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     email: Mapped[str | None] = mapped_column(sa.String(254))  # lower-case; None once erased
     economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"), index=True)
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -311,7 +313,10 @@ class Registration(Base):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip() or "(erased)"
+        """The name as the person writes it: given name first unless they asked otherwise."""
+        parts = (self.family_name, self.given_name) if self.family_name_first else (
+            self.given_name, self.family_name)  # fmt: skip
+        return " ".join(p for p in parts if p) or "(erased)"
 
     @property
     def name_order(self) -> tuple[str, str, int]:

@@ -30,6 +30,11 @@ from symposium.models import SEXES, Economy, Symposium
 class RegistrationForm(FlaskForm):
     given_name = StringField("Given name", validators=[DataRequired(), Length(max=100)])
     family_name = StringField("Family name", validators=[DataRequired(), Length(max=100)])
+    family_name_first = BooleanField(
+        "Write my name family name first",
+        description="As in Nguyễn Thị Lan or 王芳: mails, lists and the report then put the family "
+        "name first.",
+    )
     email = EmailField(
         "E-mail address",
         validators=[DataRequired(), Length(max=254), Email("Enter a valid e-mail address.")],
@@ -101,6 +106,7 @@ class RegistrationForm(FlaskForm):
             language=language or None,
             accessibility_needs=self.accessibility_needs.data or "",
             consent_evaluation=bool(self.consent_evaluation.data),
+            family_name_first=bool(self.family_name_first.data),
         )
 
     def fill_from(self, person: RegistrantInput) -> None:
@@ -115,6 +121,7 @@ class RegistrationForm(FlaskForm):
             self.language.data = person.language or ""
         self.accessibility_needs.data = person.accessibility_needs
         self.consent_evaluation.data = person.consent_evaluation
+        self.family_name_first.data = person.family_name_first
 
 
 class ManageForm(RegistrationForm):

@@ -62,7 +62,8 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
     data = form.registrant()
     # Building the calendar takes longer than the rest of registering. Built here, before
     # register() takes the symposium's lock, it does not make simultaneous registrants wait.
-    name = f"{data.given_name.strip()} {data.family_name.strip()}"
+    parts = [data.given_name.strip(), data.family_name.strip()]
+    name = " ".join(parts[::-1] if data.family_name_first else parts)
     calendar = personal_calendar(session, symposium, name)
     try:
         registered = register(session, symposium, data, nomination=nomination)

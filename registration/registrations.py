@@ -59,6 +59,7 @@ class RegistrantInput:
     language: str | None
     accessibility_needs: str
     consent_evaluation: bool
+    family_name_first: bool = False
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ def speaker_registrations_query(symposium_id: int) -> sa.Select:
         Registration.id.label("registration_id"),
         Registration.given_name,
         Registration.family_name,
+        Registration.family_name_first,
         Registration.email,
         Registration.role,
         Registration.sex,
@@ -208,10 +209,15 @@ def row_queries(symposium_id: int, survey_id: int | None) -> dict[str, sa.Select
 
 
 def _speaker_names(rows: pd.DataFrame) -> pd.DataFrame:
-    """Given and family name as one ``name``; "(erased)" for an erased registration."""
-    names = (rows["given_name"].fillna("") + " " + rows["family_name"].fillna("")).str.strip()
+    """Given and family name as one ``name`` (family name first if the person asked);
+    "(erased)" for an erased registration."""
+    given, family = rows["given_name"].fillna(""), rows["family_name"].fillna("")
+    names = (given + " " + family).where(
+        ~rows["family_name_first"].astype(bool), family + " " + given
+    )
+    names = names.str.strip()
     rows.insert(1, "name", names.where(names != "", "(erased)"))
-    return rows.drop(columns=["given_name", "family_name"])
+    return rows.drop(columns=["given_name", "family_name", "family_name_first"])
 
 
 def survey_counts(session: Session, survey_id: int) -> SurveyCounts:

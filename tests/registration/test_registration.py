@@ -95,6 +95,32 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
     assert client.get(f"/registration/{token}/calendar.ics").mimetype == "text/calendar"
 
 
+def test_a_name_written_family_name_first_is_written_so_everywhere(
+    client, login, session, economies, invited_symposium
+):
+    add_demo_agenda(session, invited_symposium)
+    session.commit()
+    lan = form(economies, given_name="Lan", family_name="Nguyễn Thị", email="lan@example.vn",
+               economy_id=economies["Viet Nam"].id, family_name_first="y")  # fmt: skip
+    assert post_form(client, f"/register/{invited_symposium.id}", lan).status_code == 302
+    (mail,) = mails(session, "lan@example.vn")
+    assert "Dear Nguyễn Thị Lan," in mail.body and "Name: Nguyễn Thị Lan" in mail.body
+    calendar = Calendar.from_ical(base64.b64decode(mail.attachments[0]["data"]))
+    assert calendar.get("X-WR-CALNAME").endswith("Nguyễn Thị Lan")
+    token = MANAGE.search(mail.body).group(1)
+    manage = client.get(f"/registration/{token}").get_data(as_text=True)
+    assert "Your registration, Nguyễn Thị Lan" in manage
+    assert re.search(r'<input[^>]*checked[^>]*id="family_name_first"|id="family_name_first"'
+                     r'[^>]*checked', manage)  # fmt: skip
+    login()
+    listing = client.get(f"/symposia/{invited_symposium.id}/registrations")
+    assert "Nguyễn Thị Lan" in listing.get_data(as_text=True)
+    # Unticked on the manage page: given name first again.
+    post_form(client, f"/registration/{token}", {**lan, "family_name_first": ""})
+    session.expire_all()
+    assert registrations(session)[0].full_name == "Lan Nguyễn Thị"
+
+
 def test_refusals_are_field_messages_and_store_nothing(
     client, session, economies, invited_symposium, create_registration
 ):
