@@ -6,14 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from agenda.presets import TWO_DAY_APEC
-from agenda.services import (
-    ItemInput,
-    SpeakerInput,
-    apply_preset,
-    items_by_day,
-    save_speaker,
-    update_item,
-)
+from agenda.services import ItemInput, apply_preset, items_by_day, update_item
+from agenda.speakers import SpeakerInput, save_speaker
 from symposium.models import Economy, Symposium
 
 # Invented people, as the proposal names none; economies from the project's co-sponsors.

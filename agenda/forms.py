@@ -28,7 +28,8 @@ from wtforms.validators import (
 from agenda.models import SEXES
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS
-from agenda.services import MAX_DURATION, ItemInput, SpeakerInput
+from agenda.services import MAX_DURATION, ItemInput
+from agenda.speakers import SpeakerInput
 from symposium.links import is_web_link
 
 

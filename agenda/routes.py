@@ -30,16 +30,14 @@ from agenda.services import (
     agenda_document,
     agenda_warnings,
     apply_preset,
-    delete_speaker,
     items_by_day,
-    list_speakers,
     move_item,
     move_item_to_day,
-    save_speaker,
     set_cancelled,
     set_day_start,
     update_item,
 )
+from agenda.speakers import delete_speaker, list_speakers, save_speaker
 from symposium import db
 from symposium.auth import organiser_required
 from symposium.models import Economy, Symposium, SymposiumDay

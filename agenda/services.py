@@ -248,17 +248,43 @@ def add_item(
 
 
 def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
-    """Change an item; calendar programs see a higher SEQUENCE and replace their copy."""
+    """Change an item; calendar programs see a higher SEQUENCE and replace their copy, as
+    for every later item of the day whose times a new duration moves."""
+    day_items = items_by_day(session, item.day.symposium)[item.day_id]
+    before = _times(day_items)
     _set_content(session, item, item.day.symposium_id, data)
     item.touch()
+    _touch_moved(day_items, before, item)
     session.flush()
 
 
 def set_cancelled(session: Session, item: AgendaItem, cancelled: bool) -> None:
-    """Cancel an item (it stays in the calendar feeds as cancelled) or bring it back."""
+    """Cancel an item (it stays in the calendar feeds as cancelled, and the items after it
+    move up into its time) or bring it back."""
+    day_items = items_by_day(session, item.day.symposium)[item.day_id]
+    before = _times(day_items)
     item.cancelled = cancelled
     item.touch()
+    _touch_moved(day_items, before, item)
     session.flush()
+
+
+def _times(items: list[AgendaItem]) -> dict[int, tuple[int, int]]:
+    """Each item's start and end in minutes from its day's start (a cancelled item takes no
+    time: the next one starts where it starts)."""
+    cursor, times = 0, {}
+    for item in items:
+        times[item.id] = (cursor, cursor + item.duration_minutes)
+        cursor += 0 if item.cancelled else item.duration_minutes
+    return times
+
+
+def _touch_moved(items: list[AgendaItem], before: dict, changed: AgendaItem) -> None:
+    """A higher SEQUENCE for every other item whose times moved since ``before``."""
+    after = _times(items)
+    for other in items:
+        if other is not changed and after[other.id] != before.get(other.id):
+            other.touch()
 
 
 def move_item(session: Session, item: AgendaItem, offset: int) -> None:
@@ -332,64 +358,4 @@ def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
     day.start_time = start
     for item in items_by_day(session, day.symposium)[day.id]:
         item.touch()
-    session.flush()
-
-
-@dataclass
-class SpeakerInput:
-    name: str
-    email: str | None = None
-    economy_id: int | None = None
-    organisation: str | None = None
-    sex: str = "Prefer not to say"
-
-
-def save_speaker(
-    session: Session, symposium: Symposium, data: SpeakerInput, speaker: Speaker | None = None
-) -> Speaker:
-    """Add a speaker to the symposium, or change one; e-mails are unique per symposium."""
-    email = data.email.strip().lower() if data.email else None
-    if email:
-        clash = sa.select(Speaker.id).where(
-            Speaker.symposium_id == symposium.id, sa.func.lower(Speaker.email) == email
-        )
-        if speaker is not None:
-            clash = clash.where(Speaker.id != speaker.id)
-        if session.scalar(clash) is not None:
-            raise AgendaError(f"A speaker with the e-mail address {email} is already listed.")
-    if speaker is None:
-        speaker = Speaker(symposium_id=symposium.id)
-        session.add(speaker)
-    speaker.name = data.name.strip()
-    speaker.email = email
-    speaker.economy_id = data.economy_id
-    speaker.organisation = (data.organisation or "").strip() or None
-    speaker.sex = data.sex
-    session.flush()
-    return speaker
-
-
-def list_speakers(session: Session, symposium: Symposium) -> list[Speaker]:
-    return list(
-        session.scalars(
-            sa.select(Speaker)
-            .where(Speaker.symposium_id == symposium.id)
-            .options(selectinload(Speaker.economy))
-            .order_by(Speaker.name)
-        )
-    )
-
-
-def delete_speaker(session: Session, speaker: Speaker) -> None:
-    """Remove a speaker who is in no item (take them out of the items first)."""
-    in_items = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(ItemPerson)
-        .where(ItemPerson.speaker_id == speaker.id)
-    )
-    if in_items:
-        raise AgendaError(
-            f"{speaker.name} is in {in_items} item(s) of the agenda; take them out first."
-        )
-    session.delete(speaker)
     session.flush()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from agenda.models import AgendaItem, Speaker
-from agenda.services import SpeakerInput, save_speaker
+from agenda.speakers import SpeakerInput, save_speaker
 from symposium.models import Symposium
 
 

@@ -13,19 +13,17 @@ import sqlalchemy as sa
 from agenda.demo import add_demo_agenda
 from agenda.services import (
     ItemInput,
-    SpeakerInput,
     add_item,
     agenda_document,
     items_by_day,
-    list_speakers,
     move_item,
     move_item_to_day,
     person_ref,
-    save_speaker,
     set_cancelled,
     set_day_start,
     update_item,
 )
+from agenda.speakers import SpeakerInput, list_speakers, save_speaker
 from symposium import db
 from symposium.models import Economy, Symposium
 

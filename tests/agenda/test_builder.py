@@ -76,7 +76,9 @@ def test_editing_a_duration_moves_everything_after_it(
     assert response.status_code == 302
     page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
     assert item_times(page)[1:4] == ["09:15–10:05", "10:05–10:50", "10:50–11:00"]
-    assert day_items(session, symposium, 1)[1].sequence == 1  # calendars will see the change
+    # Calendars see the change: of the keynote, and of every item it pushed later.
+    sequences = [item.sequence for item in day_items(session, symposium, 1)]
+    assert sequences[:2] == [0, 1] and set(sequences[2:]) == {1}
 
 
 def test_insert_move_cancel_and_restore(client, login, session, create_symposium_record):
@@ -103,6 +105,7 @@ def test_insert_move_cancel_and_restore(client, login, session, create_symposium
     post_form(client, f"{base}/items/{second.id}/move", {"direction": "up"})
     assert [i.title for i in day_items(session, symposium, 2)][1] == second.title
 
+    last_sequence = day_items(session, symposium, 2)[-1].sequence
     post_form(client, f"{base}/items/{first.id}/cancel", {})
     stored = day_items(session, symposium, 2)
     assert stored[0].cancelled and stored[0].sequence >= 1
@@ -111,6 +114,8 @@ def test_insert_move_cancel_and_restore(client, login, session, create_symposium
 
     post_form(client, f"{base}/items/{first.id}/cancel", {"restore": "1"})
     assert not day_items(session, symposium, 2)[0].cancelled
+    # Each later item moved up and back: two changes more, for calendar programs to follow.
+    assert day_items(session, symposium, 2)[-1].sequence == last_sequence + 2
 
 
 def test_bad_item_input_gets_field_errors_and_saves_nothing(

@@ -87,3 +87,8 @@ def test_moving_a_days_start_in_the_set_up_moves_its_items_in_calendars(
     after = client.get(feed).get_data(as_text=True)
     assert re.search(r"DTSTART;TZID=America/Lima:\d{8}T110000", after)
     assert "SEQUENCE:1" in after
+    # Another host time zone: the same clock time is another instant.
+    tokyo = form_data(invited, **{"days-0-start_time": "11:00", "host_timezone": "Asia/Tokyo"})
+    assert post_form(client, f"/symposia/{symposium.id}/edit", tokyo).status_code == 302
+    moved = client.get(feed).get_data(as_text=True)
+    assert re.search(r"DTSTART;TZID=Asia/Tokyo:\d{8}T110000", moved) and "SEQUENCE:2" in moved

@@ -132,7 +132,8 @@ def test_an_erased_speaker_leaves_the_agenda_and_is_still_counted_once(
     """The same person as a speaking registrant and on the agenda (one e-mail address), and a
     participant who also speaks on the agenda: both erased, the agenda and its downloads show
     neither, and the report counts the same speakers before and after."""
-    from agenda.services import ItemInput, SpeakerInput, add_item, save_speaker
+    from agenda.services import ItemInput, add_item
+    from agenda.speakers import SpeakerInput, save_speaker
 
     symposium = invited_symposium
     both = create_registration(

@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 
 from agenda.feeds import feed_token
 from agenda.models import AgendaItem, Speaker
-from agenda.services import SpeakerInput, delete_speaker, save_speaker
+from agenda.speakers import SpeakerInput, delete_speaker, save_speaker
 from registration.attendance_models import AttendanceRow, ManualCheck
 from registration.circular_services import latest_version
 from registration.erasure import erase_registration

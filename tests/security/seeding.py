@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from agenda.demo import add_demo_agenda
 from agenda.models import Speaker
-from agenda.services import ItemInput, SpeakerInput, items_by_day, save_speaker, update_item
+from agenda.services import ItemInput, items_by_day, update_item
+from agenda.speakers import SpeakerInput, save_speaker
 from registration.attendance import check_in
 from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.circular_services import (

@@ -1,0 +1,72 @@
+"""The symposium's speakers and moderators, whom agenda items name (``agenda.services``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from agenda.models import ItemPerson, Speaker
+from agenda.services import AgendaError
+from symposium.models import Symposium
+
+
+@dataclass
+class SpeakerInput:
+    name: str
+    email: str | None = None
+    economy_id: int | None = None
+    organisation: str | None = None
+    sex: str = "Prefer not to say"
+
+
+def save_speaker(
+    session: Session, symposium: Symposium, data: SpeakerInput, speaker: Speaker | None = None
+) -> Speaker:
+    """Add a speaker to the symposium, or change one; e-mails are unique per symposium."""
+    email = data.email.strip().lower() if data.email else None
+    if email:
+        clash = sa.select(Speaker.id).where(
+            Speaker.symposium_id == symposium.id, sa.func.lower(Speaker.email) == email
+        )
+        if speaker is not None:
+            clash = clash.where(Speaker.id != speaker.id)
+        if session.scalar(clash) is not None:
+            raise AgendaError(f"A speaker with the e-mail address {email} is already listed.")
+    if speaker is None:
+        speaker = Speaker(symposium_id=symposium.id)
+        session.add(speaker)
+    speaker.name = data.name.strip()
+    speaker.email = email
+    speaker.economy_id = data.economy_id
+    speaker.organisation = (data.organisation or "").strip() or None
+    speaker.sex = data.sex
+    session.flush()
+    return speaker
+
+
+def list_speakers(session: Session, symposium: Symposium) -> list[Speaker]:
+    return list(
+        session.scalars(
+            sa.select(Speaker)
+            .where(Speaker.symposium_id == symposium.id)
+            .options(selectinload(Speaker.economy))
+            .order_by(Speaker.name)
+        )
+    )
+
+
+def delete_speaker(session: Session, speaker: Speaker) -> None:
+    """Remove a speaker who is in no item (take them out of the items first)."""
+    in_items = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ItemPerson)
+        .where(ItemPerson.speaker_id == speaker.id)
+    )
+    if in_items:
+        raise AgendaError(
+            f"{speaker.name} is in {in_items} item(s) of the agenda; take them out first."
+        )
+    session.delete(speaker)
+    session.flush()
