@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -45,6 +46,27 @@ def test_anyone_reads_the_agenda_in_host_time_and_their_own(
 
     unknown = client.get(f"/agenda/{symposium.id}?tz=Mars/Base").get_data(as_text=True)
     assert "is not a time zone we know" in unknown
+
+
+def test_items_past_midnight_say_their_date_in_both_columns(
+    client, login, session, create_symposium_record
+):
+    from symposium.services import DayPlan
+
+    # Day 1, Sat 13 Mar 2027 in New York, starts at 22:00: the template runs past midnight.
+    symposium = demo_agenda(
+        session, create_symposium_record, host_timezone="America/New_York",
+        days=[DayPlan(dt.date(2027, 3, 13), dt.time(22, 0)), DayPlan(dt.date(2027, 3, 15))],
+    )  # fmt: skip
+    page = client.get(f"/agenda/{symposium.id}?tz=Asia/Kathmandu").get_data(as_text=True)
+    rows = page.split('id="day-1"')[1].split("</table>")[0].split("<tr")[2:]
+    sunday = "Sun 14 Mar 2027"
+    dated = [tuple(sunday in half for half in row.split('class="viewer-time"')) for row in rows]
+    # Kathmandu is 10 h 45 ahead: every item is on the 14th there; in New York, from midnight.
+    assert dated[0] == (False, True) and dated[-1] == (True, True)
+    login()
+    builder = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    assert "Sun 14 Mar 2027" in builder
 
 
 def test_the_agenda_fits_a_phone(client, session, create_symposium_record):
