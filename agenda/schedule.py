@@ -86,7 +86,6 @@ class AgendaDocument:
     platform_name: str
     platform_url: str | None
     days: tuple[DaySchedule, ...]
-    uid_domain: str = "symposium.local"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,8 +6,10 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, selectinload
 
 from agenda.checks import Warning, double_bookings, long_days, missing_speakers
@@ -87,12 +89,22 @@ def _plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
     """
     session.flush()
     day_ids = tuple(day.id for day in symposium.days)
-    key = (session.get_bind().engine.url, symposium.id, symposium.agenda_version, day_ids)
+    # The site's host after the @ of each UID, so that two installations (a demo and
+    # production, two fora) never give two events one UID, which calendar programs merge.
+    base_url = current_app.config.get("BASE_URL") if has_app_context() else None
+    uid_domain = urlsplit(base_url).hostname if base_url else "symposium.local"
+    key = (
+        session.get_bind().engine.url,
+        symposium.id,
+        symposium.agenda_version,
+        day_ids,
+        uid_domain,
+    )
     with _plans_lock:
         if (kept := _plans.get(key)) is not None:
             _plans.move_to_end(key)
             return kept
-    plans = _read_plans(session, day_ids)
+    plans = _read_plans(session, day_ids, uid_domain)
     with _plans_lock:
         _plans[key] = plans
         while len(_plans) > _PLANS_KEPT:
@@ -100,7 +112,7 @@ def _plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
     return plans
 
 
-def _read_plans(session: Session, day_ids: tuple[int, ...]) -> PlansByDay:
+def _read_plans(session: Session, day_ids: tuple[int, ...], uid_domain: str) -> PlansByDay:
     """The plans of these days, read as plain rows (two queries), which costs a fraction of
     loading the items and their people as objects."""
     items = session.execute(
@@ -128,7 +140,7 @@ def _read_plans(session: Session, day_ids: tuple[int, ...]) -> PlansByDay:
     for item in items:
         grouped[item.day_id].append(
             ItemPlan(
-                uid=f"agenda-item-{item.id}@symposium",
+                uid=f"agenda-item-{item.id}@{uid_domain}",
                 kind=item.kind,
                 title=item.title,
                 duration=item.duration_minutes,

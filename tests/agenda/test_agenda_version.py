@@ -39,7 +39,7 @@ def assert_document_says_what_the_items_say(session, symposium_id: int) -> None:
         items = grouped[day.id]
         assert schedule.start.time() == day.start_time
         assert [t.item.uid for t in schedule.items] == [
-            f"agenda-item-{item.id}@symposium" for item in items
+            f"agenda-item-{item.id}@symposium.local" for item in items
         ]
         for timed, item in zip(schedule.items, items, strict=True):
             plan = timed.item

@@ -97,6 +97,10 @@ def test_calendar_downloads_parse_in_an_independent_parser(
     # Stable UIDs: the same on a second download.
     again = vobject.readOne(client.get(f"/agenda/{symposium.id}.ics").get_data(as_text=True))
     assert [e.uid.value for e in again.vevent_list] == [e.uid.value for e in calendar.vevent_list]
+    # Another installation's events never share a UID with these: its host is in each UID.
+    client.application.config["BASE_URL"] = "https://symposium.example.org"
+    site = vobject.readOne(client.get(f"/agenda/{symposium.id}.ics").get_data(as_text=True))
+    assert {e.uid.value.split("@")[1] for e in site.vevent_list} == {"symposium.example.org"}
 
 
 def test_pdf_and_csv_downloads(client, session, create_symposium_record):
@@ -235,7 +239,7 @@ def test_the_document_holds_each_item_and_its_people_as_the_database_has_them(
     for day, schedule in zip(symposium.days, document.days, strict=True):
         items = items_by_day(session, symposium)[day.id]
         assert [timed.item.uid for timed in schedule.items] == [
-            f"agenda-item-{item.id}@symposium" for item in items
+            f"agenda-item-{item.id}@symposium.local" for item in items
         ]
         for timed, item in zip(schedule.items, items, strict=True):
             plan = timed.item
