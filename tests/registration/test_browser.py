@@ -202,3 +202,20 @@ def test_removing_a_focal_point_asks_first(
     page.wait_for_load_state()
     page.get_by_role("button", name="Remove Rosa Quispe").wait_for(state="detached")
     assert len(asked) == 2
+
+
+def test_a_refused_form_opens_on_what_needs_attention(page, invited_symposium):
+    """On a phone, the page sent back with errors used to open at its top, the messages
+    screens below: it now opens on the list of them, which links to each field."""
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"/register/{invited_symposium.id}")
+    page.get_by_label("Given name").fill("Lan")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    summary = page.locator("#form-errors")
+    assert page.evaluate("document.activeElement.id") == "form-errors"
+    assert page.title().startswith("Error: ")
+    assert summary.is_visible() and summary.bounding_box()["y"] < 740  # on the screen
+    assert page.get_by_label("Given name").input_value() == "Lan"  # what was typed is kept
+    summary.get_by_role("link", name="Family name").click()
+    assert page.evaluate("document.activeElement.id") == "family_name"
