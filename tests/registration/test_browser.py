@@ -219,3 +219,28 @@ def test_a_refused_form_opens_on_what_needs_attention(page, invited_symposium):
     assert page.get_by_label("Given name").input_value() == "Lan"  # what was typed is kept
     summary.get_by_role("link", name="Family name").click()
     assert page.evaluate("document.activeElement.id") == "family_name"
+
+
+def test_the_focal_points_page_fits_a_phone(page, session, invited_symposium, create_focal_point):
+    """Screen-reader text in the delegates table once made the page 659 px wide on a 375 px
+    phone, and the circular's draft agenda ran off its right edge."""
+    from agenda.demo import add_demo_agenda
+    from registration.circular_services import (
+        circular_texts_defaults,
+        mark_distributed,
+        save_circular,
+    )
+
+    add_demo_agenda(session, invited_symposium)
+    texts = circular_texts_defaults(invited_symposium)
+    mark_distributed(session, save_circular(session, invited_symposium, texts))
+    focal_point, token = create_focal_point(invited_symposium, "Viet Nam")
+    for given, family in [("Minh Khai", "Nguyễn Thị"), ("Wei-Ting", "Chang")]:
+        nominate(session, focal_point, NomineeInput(given, family, f"{given[:4]}@x.vn", "Female",
+                 "Ministry", "Government", "Official", False, "participant"))  # fmt: skip
+    session.commit()
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"/nominate/{token}")
+    page.get_by_text("Read the General Information Circular here").click()
+    page.locator(".gic-agenda").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
