@@ -25,6 +25,7 @@ from wtforms.validators import (
 from registration.models import ORGANISATION_TYPES, RegistrationMode
 from registration.registrations import RegistrantInput
 from symposium.models import SEXES, Economy, Symposium
+from symposium.services import is_known_timezone
 
 
 class RegistrationForm(FlaskForm):
@@ -80,10 +81,21 @@ class RegistrationForm(FlaskForm):
     def offer(self, symposium: Symposium, economies: list[Economy]) -> None:
         """Fill the choices from the symposium: its economies and languages."""
         self.economy_id.choices = [(0, "Choose…")] + [(e.id, e.name) for e in economies]
+        self.economy_zones = {e.id: e.timezone for e in economies}
         languages = symposium.languages or []
         self.language.choices = [("", "—")] + [(lang, lang) for lang in languages]
         if len(languages) < 2:
             del self.language  # nothing to choose
+
+    def validate_timezone(self, field: StringField) -> None:
+        # Said with the other fields' messages, not on the next try.
+        if field.data and not is_known_timezone(field.data.strip()):
+            usual = getattr(self, "economy_zones", {}).get(self.economy_id.data)
+            hint = f" such as {usual}" if usual else ", such as Asia/Taipei"
+            raise ValidationError(
+                f"“{field.data}” is not a time zone we know: choose a place name{hint} "
+                "from the list that opens as you type."
+            )
 
     def validate_economy_id(self, field: SelectField) -> None:
         # "Choose…" is a choice too (0): refused with the other fields' messages, not after.

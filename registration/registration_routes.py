@@ -72,15 +72,20 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
         # The settings row may have been made in the transaction just rolled back (its first
         # use): made again, so the page that shows the refusal can read it.
         settings_for(session, symposium)
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, str(error)]
-        else:
-            form.form_errors.append(str(error))
+        _show_refusal(form, error)
         return None
     queue_confirmation(session, registered, _manage_link, calendar)
     session.commit()
     return registered
+
+
+def _show_refusal(form: RegistrationForm, error: RegistrationError) -> None:
+    """A refusal under the field it is about, else above the form."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
 
 
 def _after_registering(registered: Registered) -> Any:
@@ -197,7 +202,7 @@ def manage(token: str) -> Any:
             update_registration(session, registration, form.registrant())
         except RegistrationError as error:
             session.rollback()
-            form.form_errors.append(str(error))
+            _show_refusal(form, error)
             status = 409
         else:
             session.commit()

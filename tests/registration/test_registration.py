@@ -115,10 +115,16 @@ def test_a_name_written_family_name_first_is_written_so_everywhere(
     login()
     listing = client.get(f"/symposia/{invited_symposium.id}/registrations")
     assert "Nguyễn Thị Lan" in listing.get_data(as_text=True)
+    # Another registrant's address is refused under the e-mail field, not above the form.
+    post_form(client, f"/register/{invited_symposium.id}", form(economies, email="b@example.pe"))
+    clash = post_form(client, f"/registration/{token}", {**lan, "email": "b@example.pe"})
+    assert clash.status_code == 409
+    assert re.search(r'id="email-error"[^>]*>Another registration uses this e-mail address',
+                     clash.get_data(as_text=True))  # fmt: skip
     # Unticked on the manage page: given name first again.
     post_form(client, f"/registration/{token}", {**lan, "family_name_first": ""})
     session.expire_all()
-    assert registrations(session)[0].full_name == "Lan Nguyễn Thị"
+    assert registrations(session)[0].full_name == "Lan Nguyễn Thị"  # (the first registered)
 
 
 def test_refusals_are_field_messages_and_store_nothing(
@@ -134,9 +140,14 @@ def test_refusals_are_field_messages_and_store_nothing(
     assert no_economy.status_code == 400
     page = no_economy.get_data(as_text=True)
     assert "Choose your economy." in page and "You need to agree to the privacy notice" in page
-    bad_zone = post_form(client, url, form(economies, timezone="Mars/Olympus"))
-    assert bad_zone.status_code == 409
-    assert "not a known time zone" in bad_zone.get_data(as_text=True)
+    # A zone nobody knows is said with the other fields' messages, under its field, with the
+    # zone of the chosen economy as an example.
+    bad_zone = post_form(client, url, form(economies, timezone="GMT+8", consent_privacy=None))
+    assert bad_zone.status_code == 400
+    page = bad_zone.get_data(as_text=True)
+    assert "You need to agree to the privacy notice" in page
+    assert re.search(r'id="timezone-error"[^>]*>[^<]*“GMT\+8” is not a time zone we know: '
+                     r"choose a place name such as America/Lima", page)  # fmt: skip
     look_alike = post_form(client, url, form(economies, email="taken@ｅｘａｍｐｌｅ.org"))
     assert "already registered" in look_alike.get_data(as_text=True)  # the same domain
     twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
