@@ -113,6 +113,7 @@ def distribute_circular(
             dates=day_dates(symposium),
             quota=limits.get(focal_point.economy_id, DEFAULT_QUOTA),
             deadline=symposium.nomination_deadline,
+            timezone=symposium.host_timezone,
             nomination_url=link(issue_nomination_link(session, focal_point)),
             po_name=symposium.po_name,
             po_email=symposium.po_email,
@@ -218,6 +219,7 @@ def send_reminders(
             economy=focal_point.economy.name,
             quota=limits.get(focal_point.economy_id, DEFAULT_QUOTA),
             deadline=symposium.nomination_deadline,
+            timezone=symposium.host_timezone,
             nomination_url=link(issue_nomination_link(session, focal_point)),
             po_name=symposium.po_name,
             po_email=symposium.po_email,
@@ -240,6 +242,7 @@ def queue_invitation_mail(
         dates=day_dates(symposium),
         registration_url=link(decision.invitation_token),
         deadline=symposium.registration_deadline,
+        timezone=symposium.host_timezone,
         po_name=symposium.po_name,
         po_email=symposium.po_email,
     )

@@ -16,8 +16,9 @@ class MailText:
     body: str
 
 
-def _deadline(deadline: dt.date | None) -> str:
-    return f"{deadline:%A %-d %B %Y}" if deadline else "to be announced"
+def _deadline(deadline: dt.date | None, timezone: str) -> str:
+    """A deadline runs to the end of its day in the host time zone, and says so."""
+    return f"{deadline:%A %-d %B %Y}, 23:59 {timezone} time" if deadline else "to be announced"
 
 
 def circular_mail(
@@ -31,6 +32,7 @@ def circular_mail(
     dates: str,
     quota: int,
     deadline: dt.date | None,
+    timezone: str,
     nomination_url: str,
     po_name: str,
     po_email: str,
@@ -53,7 +55,7 @@ def circular_mail(
         "",
         f"Dates: {dates}",
         f"{economy} may nominate up to {quota} delegate{'s' if quota != 1 else ''} "
-        f"until {_deadline(deadline)}.",
+        f"until {_deadline(deadline, timezone)}.",
         "",
         "Nominate your economy's delegates with your personal link (please do not share it):",
         nomination_url,
@@ -72,6 +74,7 @@ def reminder_mail(
     economy: str,
     quota: int,
     deadline: dt.date | None,
+    timezone: str,
     nomination_url: str,
     po_name: str,
     po_email: str,
@@ -83,7 +86,7 @@ def reminder_mail(
             "",
             f"We have not yet received a nomination from {economy} for {title}.",
             f"{economy} may nominate up to {quota} delegate{'s' if quota != 1 else ''}; "
-            f"the deadline is {_deadline(deadline)}.",
+            f"the deadline is {_deadline(deadline, timezone)}.",
             "",
             "Nominate with your personal link:",
             nomination_url,
@@ -102,6 +105,7 @@ def invitation_mail(
     dates: str,
     registration_url: str,
     deadline: dt.date | None,
+    timezone: str,
     po_name: str,
     po_email: str,
 ) -> MailText:
@@ -114,7 +118,7 @@ def invitation_mail(
             "Please register with your personal link (it is yours alone):",
             registration_url,
             "",
-            f"Registration closes on {_deadline(deadline)}.",
+            f"Registration closes on {_deadline(deadline, timezone)}.",
             "",
             f"With kind regards,\n{po_name}\n{po_email}",
         ]

@@ -206,8 +206,8 @@ def _agenda(document: CircularDocument, styles: _Styles) -> list[Flowable]:
     return story
 
 
-def _deadline(label: str, value: dt.date | None, styles: _Styles) -> Paragraph:
-    when = f"{value:%A %-d %B %Y}" if value else "to be announced"
+def _deadline(label: str, value: dt.date | None, timezone: str, styles: _Styles) -> Paragraph:
+    when = f"{value:%A %-d %B %Y}, 23:59 {escape(timezone)} time" if value else "to be announced"
     return Paragraph(f"<b>{label}:</b> {when}", styles.body)
 
 
@@ -232,10 +232,12 @@ def _story(document: CircularDocument, styles: _Styles) -> list[Flowable]:
         Paragraph("Nomination procedure", styles.heading),
         *_markdown(sections.nomination_procedure, styles),
         Paragraph(quota, styles.body),
-        _deadline("Nomination deadline", facts.nomination_deadline, styles),
+        _deadline("Nomination deadline", facts.nomination_deadline, facts.host_timezone, styles),
         Paragraph("Registration", styles.heading),
         *_markdown(sections.registration_instructions, styles),
-        _deadline("Registration deadline", facts.registration_deadline, styles),
+        _deadline(
+            "Registration deadline", facts.registration_deadline, facts.host_timezone, styles
+        ),
         Paragraph("Privacy notice", styles.heading),
         *_markdown(sections.privacy_notice, styles),
         Paragraph("Contact", styles.heading),

@@ -18,6 +18,12 @@ def long_date(value: dt.date | None) -> str:
     return value.strftime("%a %-d %b %Y") if value else "—"
 
 
+def deadline(value: dt.date | None, timezone: str) -> str:
+    """``Tue 2 Mar 2027, 23:59 America/Lima time``: a deadline runs to the end of its day in
+    the host time zone (13:00 the next day in Taipei), so it says which clock it is on."""
+    return f"{long_date(value)}, 23:59 {timezone} time" if value else "—"
+
+
 def day_span(days: list[SymposiumDay]) -> str:
     """The dates of a symposium's days, e.g. ``Tue 28 Mar 2023, Wed 29 Mar 2023``."""
     return ", ".join(long_date(day.date) for day in days) if days else "No dates yet"
@@ -45,6 +51,7 @@ def zone_options() -> Markup:
 def init_app(app: Flask) -> None:
     app.add_template_global(zone_options)
     app.add_template_filter(long_date)
+    app.add_template_filter(deadline)
     app.add_template_filter(day_span)
     app.add_template_filter(day_start)
     # Organiser-written Markdown (the circular, later the survey), sanitised.

@@ -70,6 +70,9 @@ def test_each_focal_point_gets_the_pdf_and_a_link_of_their_own(
     assert mail["Subject"] == f"General Information Circular: {invited_symposium.title}"
     body = mail.get_body(("plain",)).get_content()
     assert "Dear Lucía," in body and "Peru may nominate up to 2 delegates" in body
+    # The deadline is the end of its day on the host's clock, and says so.
+    deadline = invited_symposium.nomination_deadline
+    assert f"until {deadline:%A %-d %B %Y}, 23:59 America/Lima time." in body
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     pdf_text = "".join(
@@ -85,6 +88,7 @@ def test_each_focal_point_gets_the_pdf_and_a_link_of_their_own(
     post_form(client, "/logout", {})
     page = client.get(f"/nominate/{tokens['lucia@produce.gob.pe']}").get_data(as_text=True)
     assert "Nominations of <strong>Peru</strong>, by Lucía" in page
+    assert f"{deadline:%a %-d %b %Y}, 23:59 America/Lima time" in page
 
 
 def test_a_revised_circular_goes_out_marked_revised_with_what_changed(
