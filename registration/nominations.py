@@ -213,18 +213,27 @@ def _check_invited(focal_point: FocalPoint) -> None:
         )
 
 
+def registered_nominations(session: Session, nominations: list[Nomination]) -> set[int]:
+    """The ids of those nominations whose nominee has a live registration through them."""
+    return set(
+        session.scalars(
+            sa.select(Registration.nomination_id).where(
+                Registration.nomination_id.in_([n.id for n in nominations]),
+                Registration.status.in_(LIVE),
+            )
+        )
+    )
+
+
+LIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.PENDING)
+
+
 def _registered(session: Session, nomination: Nomination) -> Registration | None:
     """The nominee's live registration through their invitation, if they have one."""
     return session.scalar(
         sa.select(Registration).where(
             Registration.nomination_id == nomination.id,
-            Registration.status.in_(
-                [
-                    RegistrationStatus.CONFIRMED,
-                    RegistrationStatus.WAITING,
-                    RegistrationStatus.PENDING,
-                ]
-            ),
+            Registration.status.in_(LIVE),
         )
     )
 

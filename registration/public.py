@@ -20,6 +20,7 @@ from registration.nominations import (
     nominations_open,
     own_nomination,
     quota_of,
+    registered_nominations,
     update_nomination,
     withdraw_nomination,
 )
@@ -55,6 +56,7 @@ def _nomination_page(token: str, focal_point: FocalPoint, form: NomineeForm, sta
         form=form,
         confirm=ConfirmForm(),
         active_statuses=ACTIVE_STATUSES,
+        registered=registered_nominations(session, nominations),
     )
     return page, status
 
@@ -111,6 +113,7 @@ def edit_nomination(token: str, nomination_id: int) -> Any:
         symposium=focal_point.symposium,
         nomination=nomination,
         form=form,
+        is_open=nominations_open(focal_point.symposium),
     )
     return page, status
 

@@ -121,6 +121,9 @@ def test_focal_points_edit_and_withdraw_their_own_until_the_deadline(
     assert late.status_code == 409
     assert "deadline" in late.get_data(as_text=True)
     assert len(stored(session)) == 1
+    # The edit page says it is too late instead of offering a form that will be refused.
+    edit = client.get(f"/nominate/{mine}/{nomination.id}/edit").get_data(as_text=True)
+    assert "The nomination deadline has passed" in edit and "Save the changes" not in edit
 
 
 def test_wrong_and_revoked_links_get_the_same_404(

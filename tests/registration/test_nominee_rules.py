@@ -43,6 +43,10 @@ def test_a_registered_nominee_keeps_the_quota_place_until_the_registration_is_ca
     for token, email in ((first_token, "a@example.vn"), (second_token, "b@example.vn")):
         assert register_invited(client, economies, token, email).status_code == 302
 
+    # The focal point's page says they registered and offers no Withdraw for them.
+    page = client.get(f"/nominate/{link}").get_data(as_text=True)
+    assert page.count('<span class="badge text-bg-success">registered</span>') == 2
+    assert "Withdraw…" not in page and "Registered: to change anything, write to" in page
     # The focal point cannot free the place by withdrawing: the registration holds it.
     refused = post_form(client, f"/nominate/{link}/{first.id}/withdraw", {}, follow_redirects=True)
     assert "has already registered" in refused.get_data(as_text=True)
