@@ -25,8 +25,8 @@ from registration.models import (
     NominationStatus,
     Registration,
     RegistrationInvitation,
-    RegistrationStatus,
 )
+from registration.registrations import ACTIVE as LIVE_REGISTRATIONS
 from symposium.accounts import normalise_email
 from symposium.models import Economy, Symposium, User, utcnow
 from symposium.tokens import new_token, token_hash
@@ -219,13 +219,10 @@ def registered_nominations(session: Session, nominations: list[Nomination]) -> s
         session.scalars(
             sa.select(Registration.nomination_id).where(
                 Registration.nomination_id.in_([n.id for n in nominations]),
-                Registration.status.in_(LIVE),
+                Registration.status.in_(LIVE_REGISTRATIONS),
             )
         )
     )
-
-
-LIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.PENDING)
 
 
 def _registered(session: Session, nomination: Nomination) -> Registration | None:
@@ -233,7 +230,7 @@ def _registered(session: Session, nomination: Nomination) -> Registration | None
     return session.scalar(
         sa.select(Registration).where(
             Registration.nomination_id == nomination.id,
-            Registration.status.in_(LIVE),
+            Registration.status.in_(LIVE_REGISTRATIONS),
         )
     )
 

@@ -22,6 +22,7 @@ from registration.registrations import (
     Registered,
     RegistrationError,
     changes_open,
+    live_registration_of,
     places_left,
     prefill,
     register,
@@ -150,17 +151,23 @@ def invitation_page(token: str) -> Any:
             Registration.status != RegistrationStatus.CANCELLED,
         )
     )
+    # The nominee registered on their own before (the open form, as a speaker): one person,
+    # one registration; the organisers decide if it should count for this economy.
+    elsewhere = None if already is not None else live_registration_of(
+        session, symposium, nomination.email
+    )  # fmt: skip
     form = RegistrationForm()
     form.offer(symposium, _economies())
     status = 200
-    if already is None and registration_open(symposium) and form.validate_on_submit():
+    free = already is None and elsewhere is None
+    if free and registration_open(symposium) and form.validate_on_submit():
         registered = _submit(symposium, form, nomination)
         if registered is not None:
             return _after_registering(registered)
         status = 409
     elif form.is_submitted():
-        status = 400
-    elif already is None:
+        status = 400 if free else 409  # registered already: nothing to send
+    elif free:
         form.fill_from(prefill(nomination))
     session.commit()
     return _form_page(
@@ -173,6 +180,7 @@ def invitation_page(token: str) -> Any:
         places=places_left(session, symposium),
         nomination=nomination,
         already=already,
+        elsewhere=elsewhere,
     )
 
 

@@ -352,6 +352,17 @@ def _first_status(
     return RegistrationStatus.WAITING
 
 
+def live_registration_of(session: Session, symposium: Symposium, email: str) -> Registration | None:
+    """The confirmed, waiting or pending registration of this address, if there is one."""
+    return session.scalar(
+        sa.select(Registration).where(
+            Registration.symposium_id == symposium.id,
+            Registration.email == normalise_email(email),
+            Registration.status.in_(ACTIVE),
+        )
+    )
+
+
 def registration_for_token(session: Session, token: str) -> Registration | None:
     """The registration a manage link belongs to (not erased), or None for any other token."""
     if not token or len(token) > 100:

@@ -205,3 +205,21 @@ def test_an_economy_taken_off_the_invited_list_can_no_longer_nominate(
     assert "Viet Nam is not among the economies invited" in refused.get_data(as_text=True)
     assert session.scalars(sa.select(Registration)).all() == []
     assert session.scalars(sa.select(Nomination)).all() == []
+
+
+def test_a_nominee_registered_on_their_own_is_not_registered_twice(
+    client, session, economies, invited_symposium, create_focal_point
+):
+    """Lan registered on the open form (a speaker, say); then Viet Nam nominated her. Her
+    invitation says she is registered, and registering again with another address, which
+    made one person two registrations, is not possible."""
+    own = form(economies, email="lan@example.vn", economy_id=economies["Viet Nam"].id)
+    assert post_form(client, f"/register/{invited_symposium.id}", own).status_code == 302
+    focal_point, _ = create_focal_point(invited_symposium, "Viet Nam")
+    _, token = accepted(session, focal_point, "LAN@example.vn")
+    page = client.get(f"/invitation/{token}").get_data(as_text=True)
+    assert 'id="registered-elsewhere"' in page and "lan@example.vn is already registered" in page
+    assert '<form method="post" novalidate>' not in page
+    other = register_invited(client, economies, token, "lan.other@example.vn")
+    assert other.status_code == 409
+    assert [r.email for r in registrations(session)] == ["lan@example.vn"]
