@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, in_zone
-from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_fonts import pdf_fonts, pdf_text
 from symposium.pdf_layout import a4_pdf
 
 
@@ -46,7 +46,7 @@ def agenda_pdf(
     made = generated_on or dt.date.today()
 
     story: list = [
-        Paragraph(escape(document.title), title),
+        Paragraph(pdf_text(document.title), title),
         Paragraph(
             f"Project {escape(document.project_number)} · {escape(document.platform_name)} · "
             f"times in {escape(document.host_timezone)} (host) and {escape(other)}",
@@ -67,12 +67,12 @@ def agenda_pdf(
         for timed in day.items:
             item = timed.item
             kind = escape(ITEM_KINDS.get(item.kind, item.kind))
-            text = f"<b>{escape(item.title)}</b> <i>({kind})</i>"
+            text = f"<b>{pdf_text(item.title)}</b> <i>({kind})</i>"
             if item.cancelled:
                 text = f"<strike>{text}</strike> (cancelled)"
             for role, people in (("Speakers", item.speakers), ("Moderators", item.moderators)):
                 if people:
-                    names = "; ".join(escape(p.label()) for p in people)
+                    names = "; ".join(pdf_text(p.label()) for p in people)
                     text += f"<br/>{role}: {names}"
             rows.append(
                 [

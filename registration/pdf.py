@@ -21,7 +21,7 @@ from reportlab.platypus import (
 
 from registration.circular import CircularDocument, change_line
 from symposium.markdown import markdown_blocks
-from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_fonts import pdf_fonts, pdf_text
 from symposium.pdf_layout import MARGIN, HouseStyles, a4_pdf, house_styles
 
 WIDTH = A4[0] - 2 * MARGIN
@@ -119,7 +119,7 @@ def _title_block(document: CircularDocument, styles: _Styles) -> list[Flowable]:
     )
     story: list[Flowable] = [
         Paragraph(escape(label), styles.kicker),
-        Paragraph(escape(facts.title), styles.title),
+        Paragraph(pdf_text(facts.title), styles.title),
         Paragraph(
             f"Project {escape(facts.project_number)} · {escape(facts.forum)} · {issued}",
             styles.body,
@@ -181,10 +181,10 @@ def _agenda(document: CircularDocument, styles: _Styles) -> list[Flowable]:
     for number, day in enumerate(document.agenda):
         rows = [["<b>Time</b>", "<b>Kind</b>", "<b>Item</b>"]]
         for entry in day.entries:
-            text = f"<b>{escape(entry.title)}</b>"
+            text = f"<b>{pdf_text(entry.title)}</b>"
             for role, people in (("Speakers", entry.speakers), ("Moderators", entry.moderators)):
                 if people:
-                    text += f"<br/>{role}: {escape('; '.join(people))}"
+                    text += f"<br/>{role}: {pdf_text('; '.join(people))}"
             rows.append([escape(entry.span), escape(entry.kind), text])
         if len(rows) == 1:
             rows.append(["", "", "<i>To be announced.</i>"])

@@ -8,15 +8,11 @@ Korean) fall back, run by run, to a CJK TrueType font when the machine has one
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -38,16 +34,11 @@ from reports.figures import (
 )
 from symposium.models import SEXES
 from symposium.pdf_fonts import pdf_fonts
+from symposium.pdf_fonts import pdf_text as text
 from symposium.pdf_layout import MARGIN, a4_pdf, house_styles
 
 WIDTH = A4[0] - 2 * MARGIN
-CJK_FONT = "ReportCJK"
 NOT_RECORDED = "no attendance recorded yet"
-CJK_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
-)
 GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.lightgrey),
@@ -55,52 +46,6 @@ GRID = TableStyle(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
 )
-
-
-@cache
-def cjk_font() -> str | None:
-    """Register the first CJK font found (once per process); None when there is none."""
-    for path in CJK_CANDIDATES:
-        if path.exists():
-            # subfontIndex 0 of a .ttc is the proportional face.
-            pdfmetrics.registerFont(TTFont(CJK_FONT, str(path), subfontIndex=0))
-            # One face for every style, so <b> around a Chinese name still finds a font.
-            pdfmetrics.registerFontFamily(
-                CJK_FONT, normal=CJK_FONT, bold=CJK_FONT, italic=CJK_FONT, boldItalic=CJK_FONT
-            )
-            return CJK_FONT
-    return None
-
-
-@cache
-def _glyphs(font: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
-
-
-def text(value: object) -> str:
-    """``value`` as escaped paragraph markup, characters the main font lacks set in the CJK font.
-
-    Whitespace stays in the main font so that a run of CJK characters is one ``<font>`` span.
-    """
-    plain = str(value)
-    fallback = cjk_font()
-    if fallback is None or plain.isascii():
-        return escape(plain)
-    main, other = _glyphs(pdf_fonts().regular), _glyphs(fallback)
-    pieces: list[str] = []
-    run: list[str] = []
-    for char in plain:
-        code = ord(char)
-        if code not in main and code in other:
-            run.append(char)
-            continue
-        if run:
-            pieces.append(f'<font name="{fallback}">{escape("".join(run))}</font>')
-            run = []
-        pieces.append(escape(char))
-    if run:
-        pieces.append(f'<font name="{fallback}">{escape("".join(run))}</font>')
-    return "".join(pieces)
 
 
 def _table(rows: list[list[str]], widths: list[float], styles, total: bool = False) -> Table:

@@ -43,3 +43,13 @@ def test_hostile_titles_are_text_and_long_agendas_break_pages(tmp_path):
     text = text_of(pdf, tmp_path)
     assert "<script>& talk 59" in text
     assert "Page 2" in text
+
+
+def test_chinese_titles_and_names_are_in_the_pdf():
+    """DejaVu Sans has no Chinese: such characters came out blank; they are now set in the CJK
+    font (fonts-wqy-zenhei), as in the completion report."""
+    plans = [ItemPlan("i1", "keynote", "数字贸易 keynote", 30)]
+    day = schedule_day(1, dt.date(2027, 3, 30), dt.time(8), "America/Lima", plans)
+    document = dataclasses.replace(sample_document(), title="中小企业 symposium", days=(day,))
+    text = text_of(agenda_pdf(document))
+    assert "中小企业 symposium" in text and "数字贸易 keynote" in text

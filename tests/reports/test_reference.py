@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from agenda.models import ItemPerson, Speaker
-from reports.pdf import cjk_font
 from symposium.models import SEXES
+from symposium.pdf_fonts import cjk_font
 from tests.reports.conftest import add_item
 
 # --- the hand computation, shared by every output --------------------------------------------
