@@ -106,7 +106,11 @@ def day_start(symposium_id: int, day_number: int) -> Any:
     if not form.validate():
         flash("Give the start as a time, e.g. 08:00.", "danger")
         return redirect(url_for("agenda.builder", symposium_id=symposium.id))
-    set_day_start(db.session(), day, form.start_time.data)
+    try:
+        set_day_start(db.session(), day, form.start_time.data)
+    except AgendaError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("agenda.builder", symposium_id=symposium.id))
     return _done(symposium, f"Day {day_number} now starts at {form.start_time.data:%H:%M}.")
 
 
@@ -331,6 +335,11 @@ def apply_planner_start(symposium_id: int) -> Any:
     form = ApplyStartForm()
     if not form.validate():
         abort(400)
-    for day in symposium.days:
-        set_day_start(db.session(), day, form.start_time.data)
+    try:
+        for day in symposium.days:
+            set_day_start(db.session(), day, form.start_time.data)
+    except AgendaError as error:
+        db.session().rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("agenda.planner", symposium_id=symposium.id))
     return _done(symposium, f"Every day now starts at {form.start_time.data:%H:%M}.")

@@ -18,6 +18,7 @@ from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
 from symposium.links import is_web_link
 from symposium.models import Economy, Symposium, SymposiumDay
+from symposium.services import skipped_start
 
 MAX_DURATION = 8 * 60
 
@@ -367,6 +368,8 @@ def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
 
 def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
     """Move a day's start; every item of the day moves with it."""
+    if skipped := skipped_start(day.date, start, day.symposium.host_timezone):
+        raise AgendaError(f"Day {day.number}: {skipped}")
     day.start_time = start
     for item in items_by_day(session, day.symposium)[day.id]:
         item.touch()

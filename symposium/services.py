@@ -29,6 +29,19 @@ def is_known_timezone(name: str) -> bool:
     return name in known_timezones()
 
 
+def skipped_start(date: dt.date, start: dt.time, timezone: str) -> str | None:
+    """Why a day cannot start at ``start`` on ``date`` in ``timezone`` (the clocks go forward
+    over that time, which zoneinfo would quietly move an hour), or None when it can."""
+    zone = ZoneInfo(timezone)
+    wall = dt.datetime.combine(date, start)
+    if wall.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        return None
+    return (
+        f"{start:%H:%M} on {date:%a %-d %b %Y} does not exist in {timezone}: the clocks go "
+        "forward over it that night. Choose an earlier or a later start."
+    )
+
+
 @dataclass
 class DayPlan:
     date: dt.date
@@ -106,6 +119,10 @@ def setup_problems(setup: SymposiumSetup) -> dict[str, str]:
         )
     elif any(later <= earlier for earlier, later in pairwise(dates)):
         problems["days"] = "Give the days in order, each on a later date than the one before."
+    if "host_timezone" not in problems:
+        for day in setup.days:
+            if skipped := skipped_start(day.date, day.start_time, setup.host_timezone):
+                problems.setdefault("days", skipped)
     first_day = dates[0] if dates else None
     if (
         setup.nomination_deadline

@@ -228,6 +228,32 @@ def test_day_start_moves_the_whole_day(client, login, session, create_symposium_
     assert day_items(session, symposium, 1)[0].day.start_time == dt.time(7, 30)
 
 
+def test_a_day_cannot_start_at_a_time_the_clocks_skip(client, login, session, economies):
+    """New York, Sun 14 Mar 2027: 02:00–03:00 does not happen. A start of 02:30 was taken, and
+    the mail said 02:30 while the agenda and calendars said 03:30."""
+    from symposium.services import SetupError, create_symposium
+    from tests.conftest import symposium_setup
+
+    days = [DayPlan(dt.date(2027, 3, 13)), DayPlan(dt.date(2027, 3, 14), dt.time(2, 30))]
+    with pytest.raises(SetupError) as refused:
+        create_symposium(session, symposium_setup(host_timezone="America/New_York", days=days))
+    assert "02:30 on Sun 14 Mar 2027 does not exist in America/New_York" in str(
+        refused.value.problems["days"]
+    )
+    session.rollback()
+    days[1].start_time = dt.time(9, 0)
+    symposium = create_symposium(
+        session, symposium_setup(host_timezone="America/New_York", days=days)
+    )
+    session.commit()
+    login()
+    moved = post_form(client, f"/symposia/{symposium.id}/agenda/days/2/start",
+                      {"day2-start_time": "02:30"}, follow_redirects=True)  # fmt: skip
+    assert "Day 2: 02:30 on Sun 14 Mar 2027 does not exist" in moved.get_data(as_text=True)
+    session.expire_all()
+    assert symposium.days[1].start_time == dt.time(9, 0)
+
+
 def test_a_speaker_booked_at_the_same_time_in_another_symposium_is_warned(
     client, login, session, create_symposium_record, create_speaker
 ):
