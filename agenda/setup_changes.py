@@ -25,8 +25,9 @@ def items_on_days(session: Session, days: list[SymposiumDay]) -> list[str]:
 def move_items_with_their_days(session: Session, symposium: Symposium, changed: frozenset[str]):
     """A day's new date or start, or a new host time zone (the same clock times, other
     instants), moves its items: each gets a higher SEQUENCE, as when the builder moves a day's
-    start, so calendar programs replace the old times."""
-    if not changed & {"days", "host_timezone"}:
+    start, so calendar programs replace the old times. So does a new join link (it is in each
+    event of the registrants' calendars, which a re-import would not otherwise update)."""
+    if not changed & {"days", "host_timezone", "platform_url", "platform_name"}:
         return
     day_ids = [day.id for day in symposium.days]
     for item in session.scalars(sa.select(AgendaItem).where(AgendaItem.day_id.in_(day_ids))):

@@ -37,6 +37,12 @@ def save_speaker(
     if speaker is None:
         speaker = Speaker(symposium_id=symposium.id)
         session.add(speaker)
+    named = (data.name.strip(), (data.organisation or "").strip() or None, data.economy_id)
+    if speaker.id is not None and (speaker.name, speaker.organisation, speaker.economy_id) != named:
+        # Their items' calendar events name them: a higher SEQUENCE, so calendars update.
+        links = sa.select(ItemPerson).where(ItemPerson.speaker_id == speaker.id)
+        for link in session.scalars(links):
+            link.item.touch()
     speaker.name = data.name.strip()
     speaker.email = email
     speaker.economy_id = data.economy_id

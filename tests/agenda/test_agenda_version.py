@@ -117,8 +117,10 @@ def test_every_change_to_the_agenda_shows_at_once_elsewhere(
     def rename_a_speaker():
         item = next(i for i in items_by_day(session, symposium)[day2.id] if i.people)
         speaker = item.people[0].speaker  # named in the agenda
+        sequence = item.sequence
         renamed = SpeakerInput("Renamed Speaker", speaker.email, speaker.economy_id)
         save_speaker(session, symposium, renamed, speaker)
+        assert item.sequence == sequence + 1  # calendars that hold the old name update
 
     def take_people_out():
         item = next(i for i in items_by_day(session, symposium)[day1.id] if i.people)

@@ -92,3 +92,7 @@ def test_moving_a_days_start_in_the_set_up_moves_its_items_in_calendars(
     assert post_form(client, f"/symposia/{symposium.id}/edit", tokyo).status_code == 302
     moved = client.get(feed).get_data(as_text=True)
     assert re.search(r"DTSTART;TZID=Asia/Tokyo:\d{8}T110000", moved) and "SEQUENCE:2" in moved
+    # The join link, given later, is in every registrant's event: those must update too.
+    linked = {**tokyo, "platform_url": "https://zoom.example.org/j/1"}
+    assert post_form(client, f"/symposia/{symposium.id}/edit", linked).status_code == 302
+    assert "SEQUENCE:3" in client.get(feed).get_data(as_text=True)
