@@ -22,9 +22,9 @@ from registration.models import (
     RegistrationStatus,
 )
 from reports.figures import ReportDay, ReportHeader, Targets
+from surveys.invitations import counted_invitations
 from surveys.models import Answer, Outcome, Question, Survey, SurveyResponse
 from surveys.models import SurveySection as Section
-from surveys.services import counted_invitations
 from symposium import MAX_ROW_ID
 from symposium.models import Economy, Symposium, SymposiumDay
 

@@ -9,9 +9,10 @@ import random
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from surveys.invitations import open_survey
 from surveys.models import Outcome, QuestionKind, SurveyInvitation
 from surveys.responses import submit_response
-from surveys.services import host_today, open_survey, questions_of, survey_for
+from surveys.services import host_today, questions_of, survey_for
 from symposium.links import external_url
 from symposium.models import Symposium
 

@@ -11,6 +11,7 @@ from flask import session as browser_session
 
 from surveys import bp
 from surveys.forms import ActionForm
+from surveys.invitations import invitation_for_token
 from surveys.models import SurveyInvitation
 from surveys.responses import (
     ECONOMY_FIELD,
@@ -24,13 +25,7 @@ from surveys.responses import (
     validate_answers,
     validate_respondent,
 )
-from surveys.services import (
-    SurveyError,
-    SurveyState,
-    invitation_for_token,
-    questions_of,
-    survey_state,
-)
+from surveys.services import SurveyError, SurveyState, questions_of, survey_state
 from symposium import db
 from symposium.auth import public
 from symposium.models import SEXES, Economy

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from surveys.invitations import counted_invitations
 from surveys.models import (
     Answer,
     Question,
@@ -15,7 +16,6 @@ from surveys.models import (
     SurveySection,
 )
 from surveys.results import QuestionInfo, ResponseRecord, SurveyResults, Value, summarise
-from surveys.services import counted_invitations
 from symposium.models import Economy
 
 

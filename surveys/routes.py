@@ -10,6 +10,13 @@ from flask_login import current_user
 
 from surveys import bp
 from surveys.forms import ActionForm, MoveForm, QuestionForm, SectionForm, SettingsForm
+from surveys.invitations import (
+    declined_count,
+    open_survey,
+    response_rate,
+    send_reminders,
+    uninvited_count,
+)
 from surveys.models import Question, Survey, SurveySection
 from surveys.questionnaire import (
     KIND_LABELS,
@@ -26,14 +33,9 @@ from surveys.questionnaire import (
 from surveys.services import (
     SurveyError,
     answered_questions,
-    declined_count,
     has_responses,
-    open_survey,
-    response_rate,
-    send_reminders,
     survey_for,
     survey_state,
-    uninvited_count,
     update_settings,
 )
 from symposium import db

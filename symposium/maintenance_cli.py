@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from symposium import db, maintenance, migrate
+from symposium import checks, db, maintenance, migrate
 
 
 @click.command("backup")
@@ -61,10 +61,10 @@ def check_command() -> None:
     Prints each check with OK or PROBLEM and what to do; exits with 1 if anything is wrong.
     """
     app = current_app
-    checks = maintenance.run_checks(app.config, Path(app.instance_path), migrate.MIGRATIONS_DIR)
-    for check in checks:
+    verdicts = checks.run_checks(app.config, Path(app.instance_path), migrate.MIGRATIONS_DIR)
+    for check in verdicts:
         click.echo(f"{'OK' if check.ok else 'PROBLEM':8} {check.name:11} {check.message}")
-    problems = sum(1 for check in checks if not check.ok)
+    problems = sum(1 for check in verdicts if not check.ok)
     if problems:
         click.echo(
             f"{problems} problem{'s' if problems > 1 else ''}: fix and run flask check again."

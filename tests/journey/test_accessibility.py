@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from registration.models import FocalPoint, Nomination, Registration
 from registration.nominations import decide, issue_nomination_link
+from surveys.invitations import personal_token
 from surveys.models import Survey, SurveyInvitation
-from surveys.services import personal_token
 from symposium.demo import DEMO_PROJECT_NUMBER
 from symposium.models import Symposium
 from symposium.tokens import new_token

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registration.models import Registration
+from surveys.invitations import personal_token
 from surveys.models import SurveyInvitation
 from surveys.responses import ECONOMY_FIELD, SEX_FIELD
-from surveys.services import personal_token, survey_for
+from surveys.services import survey_for
 from symposium.models import Symposium
 from tests.conftest import csrf_token
 from tests.security.conftest import FullSymposium, app_rules, route_url

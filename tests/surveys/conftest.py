@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from registration.attendance_models import DayAttendance
+from surveys.invitations import open_survey
 from surveys.models import Survey
-from surveys.services import open_survey, survey_for
+from surveys.services import survey_for
 from symposium.models import OutboxMessage, utcnow
 from symposium.services import DayPlan
 from tests.registration.conftest import create_registration  # noqa: F401  (a fixture)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from symposium import db, maintenance, migrate
+from symposium import checks, db, maintenance, migrate
 from symposium.db import Base
 from symposium.models import Symposium
 from symposium.outbox import queue_mail
@@ -270,7 +270,7 @@ def test_check_finds_a_mail_folder_it_cannot_write_to(app, runner, tmp_path):
 def test_check_finds_a_database_missing_unreachable_or_not_upgraded(tmp_path, url, expected):
     sqlite3.connect(tmp_path / "empty.sqlite3").close()
 
-    verdict = maintenance.check_database(url.format(folder=tmp_path), migrate.MIGRATIONS_DIR)
+    verdict = checks.check_database(url.format(folder=tmp_path), migrate.MIGRATIONS_DIR)
 
     assert not verdict.ok and expected in verdict.message
 
@@ -281,7 +281,7 @@ def test_check_finds_a_schema_behind_the_newest_migration(tmp_path):
     migrate.upgrade(app, "0001")
     db.database(app).engine.dispose()
 
-    verdict = maintenance.check_database(url, migrate.MIGRATIONS_DIR)
+    verdict = checks.check_database(url, migrate.MIGRATIONS_DIR)
 
     assert not verdict.ok
     assert "schema at 0001, the newest is" in verdict.message
@@ -290,7 +290,7 @@ def test_check_finds_a_schema_behind_the_newest_migration(tmp_path):
 
 def test_the_instance_file_key_will_do_for_a_demo_but_not_in_production():
     key = "r" * 64
-    assert maintenance.check_secret_key(key, instance_key=key, production=False).ok
-    in_production = maintenance.check_secret_key(key, instance_key=key, production=True)
+    assert checks.check_secret_key(key, instance_key=key, production=False).ok
+    in_production = checks.check_secret_key(key, instance_key=key, production=True)
     assert not in_production.ok and "set SECRET_KEY in the environment" in in_production.message
-    assert maintenance.check_secret_key(LONG_KEY, instance_key=key, production=True).ok
+    assert checks.check_secret_key(LONG_KEY, instance_key=key, production=True).ok
