@@ -164,6 +164,8 @@ def test_public_pages_show_their_owner_and_nobody_else(full_symposium):
             text = " ".join(page.extract_text() for page in pages)
         else:
             text = response.data.decode().replace("\r\n ", "")  # unfold calendar lines
+            # An event's UID (agenda-item-7@symposium.example.org) has an address's shape.
+            text = re.sub(r"^UID:\S+\r?$", "", text, flags=re.MULTILINE)
         shown = set(EMAIL.findall(text)) - {contact}
         assert shown <= own.get(rule.endpoint, set()), (rule.endpoint, shown)
         assert (platform_url in text) == (rule.endpoint in with_join_link), rule.endpoint
