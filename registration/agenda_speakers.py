@@ -36,9 +36,15 @@ def maybe_on_the_agenda(symposium_id: int) -> sa.ColumnElement[bool]:
     """A registration with an agenda speaker's e-mail, erased and remembered by one, or of the
     same economy with the same name in either order (letter case aside)."""
     on_agenda = agenda_speakers_query(symposium_id).subquery()
+    named = sa.select(on_agenda.c.economy_id, sa.func.lower(on_agenda.c.name))
+    # Row-value IN, not a correlated EXISTS: PostgreSQL runs it as one hashed lookup instead
+    # of a scan of the agenda for each of (in a large report) 100,000 registrations.
     names = [
-        sa.func.lower(Registration.given_name + " " + Registration.family_name),
-        sa.func.lower(Registration.family_name + " " + Registration.given_name),
+        sa.tuple_(Registration.economy_id, sa.func.lower(first + " " + second)).in_(named)
+        for first, second in (
+            (Registration.given_name, Registration.family_name),
+            (Registration.family_name, Registration.given_name),
+        )
     ]
     return sa.or_(
         sa.func.lower(Registration.email).in_(
@@ -49,8 +55,5 @@ def maybe_on_the_agenda(symposium_id: int) -> sa.ColumnElement[bool]:
                 on_agenda.c.erased_registration_id.is_not(None)
             )
         ),
-        sa.exists().where(
-            on_agenda.c.economy_id == Registration.economy_id,
-            sa.func.lower(on_agenda.c.name).in_(names),
-        ),
+        *names,
     )
