@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from symposium.formatting import deadline
+
 
 @dataclass(frozen=True)
 class MailText:
@@ -16,9 +18,8 @@ class MailText:
     body: str
 
 
-def _deadline(deadline: dt.date | None, timezone: str) -> str:
-    """A deadline runs to the end of its day in the host time zone, and says so."""
-    return f"{deadline:%A %-d %B %Y}, 23:59 {timezone} time" if deadline else "to be announced"
+def _deadline(value: dt.date | None, timezone: str) -> str:
+    return deadline(value, timezone, spelled_out=True) if value else "to be announced"
 
 
 def circular_mail(

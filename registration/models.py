@@ -198,6 +198,12 @@ class Nomination(Base):
         return f"{self.given_name} {self.family_name}"
 
 
+def written_name(given: str, family: str, family_first: bool = False) -> str:
+    """A name as the person writes it: given name first unless they asked otherwise."""
+    parts = (family, given) if family_first else (given, family)
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
 def _sortable(text: str) -> str:
     letters = unicodedata.normalize("NFKD", text or "").casefold()
     return "".join(c for c in letters if not unicodedata.combining(c))
@@ -313,10 +319,8 @@ class Registration(Base):
 
     @property
     def full_name(self) -> str:
-        """The name as the person writes it: given name first unless they asked otherwise."""
-        parts = (self.family_name, self.given_name) if self.family_name_first else (
-            self.given_name, self.family_name)  # fmt: skip
-        return " ".join(p for p in parts if p) or "(erased)"
+        name = written_name(self.given_name, self.family_name, self.family_name_first)
+        return name or "(erased)"
 
     @property
     def name_order(self) -> tuple[str, str, int]:

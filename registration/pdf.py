@@ -20,6 +20,7 @@ from reportlab.platypus import (
 )
 
 from registration.circular import CircularDocument, change_line
+from symposium.formatting import deadline
 from symposium.markdown import markdown_blocks
 from symposium.pdf_fonts import pdf_fonts, pdf_text
 from symposium.pdf_layout import MARGIN, HouseStyles, a4_pdf, house_styles
@@ -207,7 +208,7 @@ def _agenda(document: CircularDocument, styles: _Styles) -> list[Flowable]:
 
 
 def _deadline(label: str, value: dt.date | None, timezone: str, styles: _Styles) -> Paragraph:
-    when = f"{value:%A %-d %B %Y}, 23:59 {escape(timezone)} time" if value else "to be announced"
+    when = escape(deadline(value, timezone, spelled_out=True)) if value else "to be announced"
     return Paragraph(f"<b>{label}:</b> {when}", styles.body)
 
 

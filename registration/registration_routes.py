@@ -13,7 +13,12 @@ from agenda.services import has_items
 from registration import bp
 from registration.confirmations import personal_calendar, queue_confirmation, queue_promotions
 from registration.forms import ConfirmForm
-from registration.models import Registration, RegistrationMode, RegistrationStatus
+from registration.models import (
+    Registration,
+    RegistrationMode,
+    RegistrationStatus,
+    written_name,
+)
 from registration.nominations import invitation_for_token
 from registration.places import cancel_registration, waiting_position
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
@@ -63,8 +68,7 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
     data = form.registrant()
     # Building the calendar takes longer than the rest of registering. Built here, before
     # register() takes the symposium's lock, it does not make simultaneous registrants wait.
-    parts = [data.given_name.strip(), data.family_name.strip()]
-    name = " ".join(parts[::-1] if data.family_name_first else parts)
+    name = written_name(data.given_name, data.family_name, data.family_name_first)
     calendar = personal_calendar(session, symposium, name)
     try:
         registered = register(session, symposium, data, nomination=nomination)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveys import defaults
 from surveys.models import Question, QuestionChange, QuestionKind, Survey, SurveySection
-from surveys.services import SurveyError, answered_questions, has_responses
+from surveys.services import SurveyError, has_responses, question_answered
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 KIND_LABELS = {
@@ -111,7 +111,7 @@ def update_question(
     data = _clean(data)
     _check_outcome_kind(question, data.kind)
     survey = question.section.survey
-    answered = question.id in answered_questions(session, survey)
+    answered = question_answered(session, question)
     if answered and data.kind != question.kind:
         raise SurveyError(
             "Responses have arrived, so the type of this question can no longer change. "
@@ -203,7 +203,7 @@ def remove_question(session: Session, question: Question) -> None:
         name = defaults.OUTCOME_NAMES[question.outcome]
         raise SurveyError(f"The completion report needs this question ({name}); reword it instead.")
     section = question.section
-    if question.id in answered_questions(session, section.survey):
+    if question_answered(session, question):
         raise SurveyError(
             "This question has been answered, so it can no longer be removed: the answers "
             "would be lost. You can still fix the wording."

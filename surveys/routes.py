@@ -34,6 +34,7 @@ from surveys.services import (
     SurveyError,
     answered_questions,
     has_responses,
+    question_answered,
     survey_for,
     survey_state,
     update_settings,
@@ -145,7 +146,7 @@ def _question_page(symposium, survey, form, question=None, section=None) -> Any:
         survey=survey,
         question=question,
         section=section,
-        answered=question is not None and question.id in answered_questions(db.session(), survey),
+        answered=question is not None and question_answered(db.session(), question),
     )
     return page, status
 

@@ -110,9 +110,15 @@ def has_responses(session: Session, survey: Survey) -> bool:
     )
 
 
+def question_answered(session: Session, question: Question) -> bool:
+    """Whether somebody has answered this question: it keeps its type and options, and stays
+    (a question added later, or skipped by everyone, does not)."""
+    answered = sa.select(Answer.id).where(Answer.question_id == question.id).exists()
+    return bool(session.scalar(sa.select(answered)))
+
+
 def answered_questions(session: Session, survey: Survey) -> set[int]:
-    """The ids of the survey's questions somebody has answered: they keep their type and
-    options, and stay (a question added later, or skipped by everyone, does not)."""
+    """The ids of the survey's questions somebody has answered (see ``question_answered``)."""
     return set(
         session.scalars(
             sa.select(Answer.question_id)

@@ -18,10 +18,14 @@ def long_date(value: dt.date | None) -> str:
     return value.strftime("%a %-d %b %Y") if value else "—"
 
 
-def deadline(value: dt.date | None, timezone: str) -> str:
-    """``Tue 2 Mar 2027, 23:59 America/Lima time``: a deadline runs to the end of its day in
-    the host time zone (13:00 the next day in Taipei), so it says which clock it is on."""
-    return f"{long_date(value)}, 23:59 {timezone} time" if value else "—"
+def deadline(value: dt.date | None, timezone: str, *, spelled_out: bool = False) -> str:
+    """``Tue 2 Mar 2027, 23:59 America/Lima time`` (``Tuesday 2 March 2027, …`` spelled out,
+    for mails and the circular's PDF): a deadline runs to the end of its day in the host time
+    zone (13:00 the next day in Taipei), so it says which clock it is on."""
+    if value is None:
+        return "—"
+    day = f"{value:%A %-d %B %Y}" if spelled_out else long_date(value)
+    return f"{day}, 23:59 {timezone} time"
 
 
 def day_span(days: list[SymposiumDay]) -> str:
