@@ -1,0 +1,92 @@
+"""PostgreSQL connections in the pool: one that sat idle is tested before use, so a server
+restart (or a firewall that dropped it) costs no request; one in steady use is not tested,
+which saves a round trip on every request under load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from symposium import db
+from symposium.models import Symposium
+from symposium.services import create_symposium
+from tests.conftest import POSTGRES_SERVER, delete_written_rows, make_app, symposium_setup
+
+
+@pytest.fixture
+def pg_app(postgresql_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(postgresql_url, tmp_path)
+    yield app
+    with db.database(app).engine.begin() as connection:
+        delete_written_rows(connection, restart_ids=True)
+    db.database(app).engine.dispose()
+
+
+def _backend_pids(app: Flask) -> set[int]:
+    """The server processes of the connections in the app's pool (one per checkout here)."""
+    with db.database(app).engine.connect() as connection:
+        return {connection.scalar(sa.text("SELECT pg_backend_pid()"))}
+
+
+def _terminate(pids: set[int]) -> None:
+    """What a restart of PostgreSQL does to the app's connections."""
+    admin = db.make_engine(POSTGRES_SERVER)
+    try:
+        with admin.begin() as connection:
+            for pid in pids:
+                connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+def test_an_idle_connection_killed_by_the_server_is_replaced_before_the_request_uses_it(
+    pg_app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    create_pg_symposium: Callable[[], Symposium],
+) -> None:
+    symposium = create_pg_symposium()
+    client = pg_app.test_client()
+    page = f"/register/{symposium.id}"
+    assert client.get(page).status_code == 200
+    pids = _backend_pids(pg_app)
+    _terminate(pids)
+    # Every connection counts as idle: the dead one is found before the request uses it.
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)
+    answer = client.get(page)
+    assert answer.status_code == 200
+    assert "Digital skills for MSMEs" in answer.get_data(as_text=True)
+    assert _backend_pids(pg_app).isdisjoint(pids)
+
+
+def test_a_connection_in_steady_use_is_not_tested_first(
+    pg_app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    create_pg_symposium: Callable[[], Symposium],
+) -> None:
+    """The trade-off, shown: with no idle time allowed before a test, a connection the server
+    killed a moment ago fails the one request that meets it; the pool then starts afresh."""
+    symposium = create_pg_symposium()
+    client = pg_app.test_client()
+    page = f"/register/{symposium.id}"
+    assert client.get(page).status_code == 200
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 3600.0)
+    _terminate(_backend_pids(pg_app))
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(sa.exc.OperationalError):
+        client.get(page)
+    assert client.get(page).status_code == 200
+
+
+@pytest.fixture
+def create_pg_symposium(pg_app: Flask) -> Callable[[], Symposium]:
+    def factory() -> Symposium:
+        with db.database(pg_app).sessionmaker() as session:
+            made = create_symposium(session, symposium_setup())
+            session.commit()
+            return made
+
+    return factory
