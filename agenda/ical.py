@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache, lru_cache
 
-from icalendar import Calendar, Event, Timezone, vDatetime, vText
+from icalendar import Calendar, Event, Timezone, vDatetime, vDuration, vText
 
 from agenda.schedule import ITEM_KINDS, AgendaDocument, TimedItem
+
+REFRESH = dt.timedelta(hours=1)  # how often subscribed calendars are asked to fetch again
 
 
 def _description(timed: TimedItem, document: AgendaDocument) -> str:
@@ -100,6 +102,10 @@ def build_calendar(
     # An X- property is not known to be text, so say so (its newlines must be escaped too).
     calendar.add("x-wr-calname", vText(calendar_name))
     calendar.add("x-wr-timezone", document.host_timezone)
+    # How often a subscribed calendar should fetch the feed again (RFC 7986; Outlook and
+    # Apple read X-PUBLISHED-TTL): a session moved on the day reaches subscribers within it.
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     for day in document.days:
         if day_number is not None and day.number != day_number:
             continue

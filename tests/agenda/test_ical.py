@@ -24,6 +24,9 @@ def test_whole_agenda_one_event_per_item_with_host_zone():
     events = calendar.walk("VEVENT")
     assert len(events) == len(other.vevent_list) == 12
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/Lima"]
+    # Subscribed calendars are asked to fetch the feed again within the hour.
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in data
+    assert other.contents["x-published-ttl"][0].value == "PT1H"
     keynote = events[1]
     assert keynote["DTSTART"].params["TZID"] == "America/Lima"
     start = other.vevent_list[1].dtstart.value
