@@ -14,6 +14,7 @@ from registration.distribution import day_dates
 from registration.models import Registration, RegistrationStatus
 from registration.places import promote_waiting, waiting_position
 from registration.registrations import Registered
+from symposium.formatting import your_time
 from symposium.models import Symposium, utcnow
 from symposium.outbox import Attachment, queue_mail
 from symposium.services import on_setup_change
@@ -36,10 +37,9 @@ def _closing(symposium: Symposium) -> list[str]:
 def _join_lines(symposium: Symposium, registration: Registration) -> list[str]:
     lines = [f"Dates: {day_dates(symposium)}"]
     for day in symposium.days:
-        local = day.starts_at.astimezone(registration.zone)
         lines.append(
             f"  Day {day.number} starts {day.starts_at:%H:%M} {symposium.host_timezone} = "
-            f"{local:%a %-d %b %H:%M} your time ({registration.timezone})"
+            f"{your_time(day.starts_at, registration.timezone)}"
         )
     if symposium.platform_url:
         lines.append(f"Join on {symposium.platform_name}: {symposium.platform_url}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup
@@ -44,6 +45,13 @@ def day_start(day: SymposiumDay) -> str:
     return f"{starts:%H:%M} {zone} ({utc_offset_label(day.symposium.zone, starts)}) = {utc_note}"
 
 
+def your_time(moment: dt.datetime, timezone: str) -> str:
+    """``Wed 24 Mar 03:00 your time (Asia/Singapore)``: an instant on the reader's own clock,
+    with the weekday and date, which differ from the host's as often as not."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%a %-d %b %H:%M} your time ({timezone})"
+
+
 @cache
 def zone_options() -> Markup:
     """The ``<option>`` of every known time zone, for a ``<datalist>``: the same ~600 for
@@ -58,5 +66,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(deadline)
     app.add_template_filter(day_span)
     app.add_template_filter(day_start)
+    app.add_template_filter(your_time)
     # Organiser-written Markdown (the circular, later the survey), sanitised.
     app.add_template_filter(render_markdown, "markdown")

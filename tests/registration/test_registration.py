@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import threading
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from icalendar import Calendar
@@ -93,6 +94,25 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
     assert "Your registration, Ana Pérez" in manage and ">confirmed<" in manage
     assert "Add to my calendar (.ics)" in manage
     assert client.get(f"/registration/{token}/calendar.ics").mimetype == "text/calendar"
+
+
+def test_the_mail_and_the_manage_page_give_each_day_start_on_the_registrants_own_clock(
+    client, session, economies, invited_symposium
+):
+    """In Auckland, 09:00 in Lima is 02:00 or 03:00 the next day: the weekday and date too."""
+    zone = "Pacific/Auckland"
+    nz = form(economies, email="kiri@example.nz", economy_id=economies["New Zealand"].id,
+              timezone=zone)  # fmt: skip
+    assert post_form(client, f"/register/{invited_symposium.id}", nz).status_code == 302
+    (mail,) = mails(session, "kiri@example.nz")
+    manage = client.get(f"/registration/{MANAGE.search(mail.body).group(1)}")
+    page = manage.get_data(as_text=True)
+    for day in invited_symposium.days:
+        local = day.starts_at.astimezone(ZoneInfo(zone))
+        assert local.date() == day.date + dt.timedelta(days=1)
+        own = f"{local:%a %-d %b %H:%M} your time (Pacific/Auckland)"
+        assert f"Day {day.number} starts 09:00 America/Lima = {own}" in mail.body
+        assert own in page
 
 
 def test_a_name_written_family_name_first_is_written_so_everywhere(
