@@ -101,13 +101,21 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
 
 
+NUL_REFUSED = (
+    "Something you entered contains an invisible control character (NUL), which cannot be "
+    "saved. It usually comes with text pasted from another program. Nothing was saved: go "
+    "back, type that text again instead of pasting it (or paste it into a plain text editor "
+    "first), and send the form again."
+)
+
+
 def _refuse_nul_characters() -> None:
     """Refuse (400) a query string, form or file name with a NUL character: PostgreSQL cannot
     store one in text, and no name, address or answer needs it."""
     sent = [*request.args.items(multi=True), *request.form.items(multi=True)]
     sent += [(name, upload.filename or "") for name, upload in request.files.items(multi=True)]
     if any("\x00" in name or "\x00" in value for name, value in sent):
-        abort(400)
+        abort(400, description=NUL_REFUSED)
 
 
 def database(app: Flask | None = None) -> Database:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 EXPLANATIONS = {
     400: "The request could not be understood. If you were sending a form, go back and try again.",
@@ -48,6 +48,8 @@ def handle_http_error(error: HTTPException) -> Any:
     code = error.code or 500
     if code == 404 and _public_page():
         return _render(404, "Link not valid", PERSONAL_LINK_GONE, public=True)
+    if code == 400 and error.description != BadRequest.description:
+        return _render(400, "Not sent", error.description or "")  # a reason given by the app
     return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
 
 

@@ -115,6 +115,17 @@ def test_the_mail_and_the_manage_page_give_each_day_start_on_the_registrants_own
         assert own in page
 
 
+def test_text_pasted_with_a_nul_character_is_refused_with_a_reason_and_nothing_saved(
+    client, session, economies, invited_symposium
+):
+    pasted = form(economies, accessibility_needs="Captions\x00 please")
+    answer = post_form(client, f"/register/{invited_symposium.id}", pasted)
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "invisible control character (NUL)" in page and "Nothing was saved" in page
+    assert registrations(session) == [] and mails(session, "ana@example.pe") == []
+
+
 def test_a_name_written_family_name_first_is_written_so_everywhere(
     client, login, session, economies, invited_symposium
 ):
