@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from symposium.db import Base
 from symposium.models import SEXES, Economy, Symposium, SymposiumDay, new_version, utcnow
+from symposium.names import name_key
 
 __all__ = ["SEXES", "AgendaItem", "ItemPerson", "Speaker"]
 
@@ -25,6 +26,8 @@ class Speaker(Base):
         sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The name without accents, case or word order (symposium.names), kept on every save.
+    name_key: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     email: Mapped[str | None] = mapped_column(sa.String(254))
     economy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("economy.id"))
     organisation: Mapped[str | None] = mapped_column(sa.String(200))
@@ -34,6 +37,12 @@ class Speaker(Base):
     erased_registration_id: Mapped[int | None]
 
     economy: Mapped[Economy | None] = relationship()
+
+
+@sa.event.listens_for(Speaker, "before_insert")
+@sa.event.listens_for(Speaker, "before_update")
+def _keep_name_key(_mapper, _connection, speaker: Speaker) -> None:
+    speaker.name_key = name_key(speaker.name)
 
 
 class AgendaItem(Base):

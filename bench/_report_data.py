@@ -147,6 +147,8 @@ def add_registrations(engine, rng, meta: dict, n: int) -> pd.DataFrame:
         {
             "id": ids,
             "given_name": np.where(erased, "", "Given" + ids.astype(str)),
+            # symposium.names.name_key of "GivenN Family": its words, plain and sorted
+            "name_key": np.where(erased, "", "family given" + ids.astype(str)),
             "email": pd.Series("p" + ids.astype(str) + "@example.org").where(~erased),
             "economy_id": rng.choice(meta["economy_ids"], n),
             "sex": rng.choice(SEXES, n, p=[0.48, 0.46, 0.02, 0.04]),

@@ -18,6 +18,7 @@ def agenda_speakers_query(symposium_id: int) -> sa.Select:
         sa.select(
             Speaker.id.label("speaker_id"),
             Speaker.name,
+            Speaker.name_key,
             Speaker.email,
             ItemPerson.role,
             Speaker.sex,
@@ -34,18 +35,14 @@ def agenda_speakers_query(symposium_id: int) -> sa.Select:
 
 def maybe_on_the_agenda(symposium_id: int) -> sa.ColumnElement[bool]:
     """A registration with an agenda speaker's e-mail, erased and remembered by one, or of the
-    same economy with the same name in either order (letter case aside)."""
+    same economy with the same name (accents, letter case and word order aside: the stored
+    ``name_key`` of both, see ``symposium.names``)."""
     on_agenda = agenda_speakers_query(symposium_id).subquery()
-    named = sa.select(on_agenda.c.economy_id, sa.func.lower(on_agenda.c.name))
     # Row-value IN, not a correlated EXISTS: PostgreSQL runs it as one hashed lookup instead
     # of a scan of the agenda for each of (in a large report) 100,000 registrations.
-    names = [
-        sa.tuple_(Registration.economy_id, sa.func.lower(first + " " + second)).in_(named)
-        for first, second in (
-            (Registration.given_name, Registration.family_name),
-            (Registration.family_name, Registration.given_name),
-        )
-    ]
+    named = sa.tuple_(Registration.economy_id, Registration.name_key).in_(
+        sa.select(on_agenda.c.economy_id, on_agenda.c.name_key).where(on_agenda.c.name_key != "")
+    )
     return sa.or_(
         sa.func.lower(Registration.email).in_(
             sa.select(sa.func.lower(on_agenda.c.email)).where(on_agenda.c.email.is_not(None))
@@ -55,5 +52,5 @@ def maybe_on_the_agenda(symposium_id: int) -> sa.ColumnElement[bool]:
                 on_agenda.c.erased_registration_id.is_not(None)
             )
         ),
-        *names,
+        named,
     )

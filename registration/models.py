@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import unicodedata
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from symposium.db import Base
 from symposium.models import Economy, OutboxMessage, Symposium, User, utcnow
+from symposium.names import name_key, plain_letters
 
 ORGANISATION_TYPES = (
     "Government",
@@ -204,11 +204,6 @@ def written_name(given: str, family: str, family_first: bool = False) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
 
 
-def _sortable(text: str) -> str:
-    letters = unicodedata.normalize("NFKD", text or "").casefold()
-    return "".join(c for c in letters if not unicodedata.combining(c))
-
-
 class RegistrationInvitation(Base):
     """The personal registration link an accepted nominee receives (hash only)."""
 
@@ -290,6 +285,8 @@ class Registration(Base):
     family_name: Mapped[str] = mapped_column(sa.String(100))
     # Written family name first (Nguyễn Thị Lan, 王芳), as the registrant asked.
     family_name_first: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The name without accents, case or word order (symposium.names), kept on every save.
+    name_key: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     email: Mapped[str | None] = mapped_column(sa.String(254))  # lower-case; None once erased
     economy_id: Mapped[int] = mapped_column(sa.ForeignKey("economy.id"), index=True)
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -326,8 +323,14 @@ class Registration(Base):
     def name_order(self) -> tuple[str, str, int]:
         """Where the person goes in a list by name: family name, then given name, accents and
         letter case aside (Chávez between Chang and Cheung, not after Cheung)."""
-        return (_sortable(self.family_name), _sortable(self.given_name), self.id)
+        return (plain_letters(self.family_name), plain_letters(self.given_name), self.id)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@sa.event.listens_for(Registration, "before_insert")
+@sa.event.listens_for(Registration, "before_update")
+def _keep_name_key(_mapper, _connection, registration: Registration) -> None:
+    registration.name_key = name_key(registration.given_name, registration.family_name)

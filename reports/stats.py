@@ -7,8 +7,6 @@ output); a change to one is a change to the other.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -27,6 +25,7 @@ from reports.figures import (
 )
 from symposium.confidence import wilson_interval
 from symposium.models import SEXES
+from symposium.names import name_key
 
 if TYPE_CHECKING:
     from reports.queries import ReportData
@@ -141,11 +140,10 @@ def _one_per_person(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _name_key(name: object, economy_id: object) -> str:
-    """A person's name without accents, letter case or word order, with their economy."""
-    letters = unicodedata.normalize("NFKD", str(name or "")).casefold()
-    letters = "".join(c for c in letters if not unicodedata.combining(c))
-    words = sorted(re.findall(r"\w+", letters))
-    return f"{economy_id}|{' '.join(words)}" if words and pd.notna(economy_id) else ""
+    """A person's name without accents, letter case or word order, with their economy (the
+    key the SQL that found the candidates compared: ``symposium.names.name_key``)."""
+    key = name_key(str(name or ""))
+    return f"{economy_id}|{key}" if key and pd.notna(economy_id) else ""
 
 
 def _matched_by_name(people: pd.DataFrame) -> pd.Series:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from registration.attendance_models import AttendanceImport, AttendanceRow, DayAttendance
 from registration.models import Nomination, Registration, RegistrationInvitation
+from symposium.db import Base
 from symposium.models import OutboxMessage
 from symposium.outbox import queue_mail
 from tests.conftest import csrf_token, post_form
@@ -104,6 +105,11 @@ def test_erasing_removes_the_person_everywhere_and_keeps_the_counts(
     assert kept == (person.economy_id, "Female", True, "Government", "participant")
     assert erased.status == "confirmed"
     assert session.scalar(sa.select(DayAttendance.attended)) is True
+    # Nowhere in the database, in any letter case (a name's matching key included).
+    for table in Base.metadata.sorted_tables:
+        for row in session.execute(sa.select(table)):
+            text = " ".join(str(value) for value in row).casefold()
+            assert "rosa" not in text and "mamani" not in text, table.name
 
     nomination = session.get(Nomination, nomination.id)
     assert "Rosa" not in nomination.given_name + nomination.family_name

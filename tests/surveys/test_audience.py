@@ -26,12 +26,19 @@ def test_the_survey_asks_and_counts_participants_still_registered(
         )  # fmt: skip
         session.add(DayAttendance(registration_id=person.id, day_id=day.id, minutes=90,
                                   attended=True))  # fmt: skip
+    # Zoë is on the agenda too, entered without her e-mail, her name typed without accents.
+    zoe = create_registration(held_symposium, given_name="Zoë", family_name="Çelik",
+                              email="zoe@example.pe", consent_evaluation=True)  # fmt: skip
+    session.add(DayAttendance(registration_id=zoe.id, day_id=day.id, minutes=90, attended=True))
     # The participant is a panellist of the agenda who registered on the open form.
-    panellist = Speaker(symposium_id=held_symposium.id, name="P", email="PARTICIPANT@example.org")
-    session.add(panellist)
-    session.flush()
-    session.add(ItemPerson(item_id=add_item(session, day.id, 0).id, speaker_id=panellist.id,
-                           role="speaker"))  # fmt: skip
+    item = add_item(session, day.id, 0)
+    for panellist in [
+        Speaker(symposium_id=held_symposium.id, name="P", email="PARTICIPANT@example.org"),
+        Speaker(symposium_id=held_symposium.id, name="CELIK zoe", economy_id=zoe.economy_id),
+    ]:
+        session.add(panellist)
+        session.flush()
+        session.add(ItemPerson(item_id=item.id, speaker_id=panellist.id, role="speaker"))
     session.commit()
     login()
     survey_page = f"/symposia/{survey.symposium_id}/survey"

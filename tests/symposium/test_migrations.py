@@ -98,3 +98,46 @@ def test_symposia_made_before_the_agenda_version_each_get_one_of_their_own(empty
         versions = connection.execute(sa.text("SELECT agenda_version FROM symposium")).scalars()
         versions = list(versions)
     assert len(versions) == 2 and len(set(versions)) == 2 and "" not in versions
+
+
+def test_registrations_and_speakers_made_before_name_keys_get_theirs(empty_app):
+    """Migration 0012: the keys that match a registrant with an agenda speaker whatever way the
+    name was typed are computed for the rows already there (an erased name keeps none)."""
+    config = migrate.alembic_config(empty_app)
+    engine = db.database(empty_app).engine
+    command.upgrade(config, "0011")
+    now = dt.datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        run = connection.execute
+        economy = "INSERT INTO economy (id, code, name, timezone, is_member, position) "
+        run(sa.text(economy + "VALUES (1, 'PE', 'Peru', 'America/Lima', :yes, 1)"), {"yes": True})
+        symposium = run(
+            sa.text(
+                "INSERT INTO symposium (title, project_number, forum, po_name, po_email, "
+                "host_timezone, platform_name, languages, agenda_version, created_at, "
+                "updated_at) VALUES ('Old', 'SME 01 2026A', 'SMEWG', 'Ana', 'ana@example.org', "
+                "'America/Lima', 'Zoom', '[]', 'v1', :now, :now) RETURNING id"
+            ),
+            {"now": now},
+        ).scalar_one()
+        for given, family, email in [("José", "Pérez", "jose@example.pe"), ("", "", None)]:
+            run(
+                sa.text(
+                    "INSERT INTO registration (symposium_id, given_name, family_name, "
+                    "family_name_first, email, economy_id, organisation, organisation_type, "
+                    "job_title, sex, youth, role, status, timezone, accessibility_needs, "
+                    "privacy_notice_version, consent_evaluation, created_at, updated_at) VALUES "
+                    "(:s, :given, :family, :no, :email, 1, '', '', '', 'Male', :no, "
+                    "'participant', 'confirmed', 'America/Lima', '', 1, :no, :now, :now)"
+                ),
+                {"s": symposium, "given": given, "family": family, "email": email,
+                 "no": False, "now": now},
+            )  # fmt: skip
+        run(sa.text("INSERT INTO agenda_speaker (symposium_id, name, sex) "
+                    "VALUES (:s, 'PÉREZ, josé', 'Male')"), {"s": symposium})  # fmt: skip
+    command.upgrade(config, "0012")
+    with engine.connect() as connection:
+        keys = connection.execute(sa.text("SELECT name_key FROM registration ORDER BY id"))
+        speaker = connection.scalar(sa.text("SELECT name_key FROM agenda_speaker"))
+        assert list(keys.scalars()) == ["jose perez", ""]
+        assert speaker == "jose perez"
