@@ -22,7 +22,7 @@ from agenda.forms import (
 from agenda.ical import webcal_url
 from agenda.models import AgendaItem, Speaker
 from agenda.planner import Window, local_spans, suggest_start
-from agenda.planning import invited_groups, planner_days
+from agenda.planning import invited_groups, planner_days, registrant_groups
 from agenda.schedule import ITEM_KINDS, PersonRef, in_zone
 from agenda.services import (
     AgendaError,
@@ -315,17 +315,20 @@ def planner(symposium_id: int) -> Any:
     else:
         flash("The working window must end after it starts; showing 07:00–22:00.", "warning")
         window = Window()
-    days, groups = planner_days(symposium, document), invited_groups(symposium)
-    suggestion = suggest_start(days, symposium.host_timezone, groups, window) if groups else None
-    apply_form = ApplyStartForm(start_time=suggestion.start if suggestion else None)
+    days, host = planner_days(symposium, document), symposium.host_timezone
+    groups, people = invited_groups(symposium), registrant_groups(db.session(), symposium)
+    suggestion = suggest_start(days, host, groups, window) if groups else None
+    for_people = suggest_start(days, host, people, window) if people else None
     return render_template(
         "agenda/planner.html",
         symposium=symposium,
         days=days,
-        rows=local_spans(days, symposium.host_timezone, groups, window) if groups else [],
+        rows=local_spans(days, host, groups, window) if groups else [],
+        people_rows=local_spans(days, host, people, window) if people else [],
         window=window,
         suggestion=suggestion,
-        apply_form=apply_form,
+        people_suggestion=for_people,
+        apply_form=ApplyStartForm(start_time=suggestion.start if suggestion else None),
     )
 
 

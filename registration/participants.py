@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from agenda.planning import counts_people_in_zones
 from registration.attendance_models import DayAttendance
 from registration.models import (
     ParticipantRole,
@@ -19,7 +20,7 @@ from registration.models import (
     RegistrationStatus,
 )
 from registration.places import approve, change_status
-from registration.registrations import RegistrationError
+from registration.registrations import ACTIVE, RegistrationError
 from symposium.models import SEXES, Economy, Symposium
 
 PAGE_SIZE = 100
@@ -357,3 +358,22 @@ def summary_rows(summary: EconomySexSummary) -> Iterator[Sequence[Any]]:
     """The summary as rows under ``SUMMARY_HEADER``, the total row last."""
     for row in [*summary.rows, summary.totals]:
         yield (row.economy, *row.counts, row.total)
+
+
+@counts_people_in_zones
+def registrants_by_zone(session: Session, symposium: Symposium) -> list[tuple[str, int]]:
+    """For the time-zone planner: how many live registrations (confirmed, waiting, awaiting
+    approval; not erased) gave each time zone."""
+    people = sa.func.count(Registration.id)
+    return [
+        (zone, count)
+        for zone, count in session.execute(
+            sa.select(Registration.timezone, people)
+            .where(
+                Registration.symposium_id == symposium.id,
+                Registration.status.in_(ACTIVE),
+                Registration.erased_at.is_(None),
+            )
+            .group_by(Registration.timezone)
+        )
+    ]

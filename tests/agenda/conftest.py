@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from agenda.models import AgendaItem, Speaker
 from agenda.speakers import SpeakerInput, save_speaker
 from symposium.models import Symposium
+from tests.registration.conftest import create_registration  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

@@ -189,6 +189,38 @@ def test_planner_suggests_a_start_and_the_organiser_applies_it(
     )
 
 
+def test_planner_shows_where_registrants_are_and_suggests_a_start_for_them(
+    client, login, session, create_symposium_record, create_registration
+):
+    symposium = demo_agenda(session, create_symposium_record)
+    login()
+    page = client.get(f"/symposia/{symposium.id}/agenda/planner").get_data(as_text=True)
+    assert "Nobody has registered yet." in page and "registrants-table" not in page
+    # Three in Los Angeles (of the United States, whose capital's clock is New York's), one in
+    # Lima; a cancelled registrant and an erased one do not count.
+    for zone, status in [("America/Los_Angeles", "confirmed")] * 2 + [
+        ("America/Los_Angeles", "waiting"), ("America/Lima", "confirmed"),
+        ("Asia/Tokyo", "cancelled"),
+    ]:  # fmt: skip
+        create_registration(symposium, timezone=zone, status=status)
+    create_registration(symposium, timezone="Asia/Tokyo", erased_at=dt.datetime(2026, 1, 1))
+    page = client.get(f"/symposia/{symposium.id}/agenda/planner").get_data(as_text=True)
+    table = page.split('id="registrants-table"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>(\d+)</td>', table)
+    assert rows == [("America/Los_Angeles", "3"), ("America/Lima", "1")]
+    assert "Asia/Tokyo" not in table
+    people = page.split('id="people-suggestion"', 1)[1]
+    suggested = re.search(r"every day at <strong>(\d\d:\d\d) America/Lima", people).group(1)
+    assert re.search(r"<strong>[\d.]+</strong> person-hours outside the window", people)
+    response = post_form(
+        client, f"/symposia/{symposium.id}/agenda/planner/apply", {"start_time": suggested}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    days = session.get(type(symposium), symposium.id).days
+    assert {f"{day.start_time:%H:%M}" for day in days} == {suggested}
+
+
 def test_planner_window_from_the_address_and_an_empty_one_refused(
     client, login, session, create_symposium_record, economies
 ):
