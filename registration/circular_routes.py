@@ -17,8 +17,10 @@ from registration.circular_services import (
     first_draft,
     get_version,
     latest_version,
+    outdated_dates_in,
     preview_document,
     save_circular,
+    texts_of,
     versions,
 )
 from registration.models import CircularVersion
@@ -66,6 +68,7 @@ def circular(symposium_id: int) -> Any:
         document=document,
         versions=saved,
         missing=missing_sections(document),
+        outdated=outdated_dates_in(session, symposium, texts_of(version)),
     )
 
 
@@ -87,6 +90,8 @@ def _edit_page(
         number=number,
         needs_summary=number > 1 or bool(form.change_summary.errors),
         document=preview,
+        # Of the texts in the form, so a preview shows whether the corrections took.
+        outdated=outdated_dates_in(db.session(), symposium, form.texts()),
     )
     return page, status
 

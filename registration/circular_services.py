@@ -22,9 +22,11 @@ from registration.circular import (
     QuotaException,
     build_circular,
 )
+from registration.circular_dates import OutdatedDate, SetupDate, outdated_dates
 from registration.circular_defaults import default_texts
 from registration.models import DEFAULT_QUOTA, CircularVersion, NominationQuota
-from symposium.models import Symposium, utcnow
+from symposium.models import SupersededDate, Symposium, utcnow
+from symposium.services import DATED_FIELDS
 
 SUMMARY_MAX = 300  # the column's length
 TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(CircularTexts))
@@ -144,6 +146,28 @@ def save_circular(
     version.change_summary = summary if number > 1 else None
     session.flush()
     return version
+
+
+def outdated_dates_in(
+    session: Session, symposium: Symposium, texts: CircularTexts
+) -> list[OutdatedDate]:
+    """Where the texts still give a day's date or a deadline the set-up was changed from:
+    the filled-in tables follow the set-up, the prose does not, and a circular stating two
+    different dates must not reach the focal points unnoticed."""
+    superseded = [
+        SetupDate(field, day_number, old_date)
+        for field, day_number, old_date in session.execute(
+            sa.select(SupersededDate.field, SupersededDate.day_number, SupersededDate.old_date)
+            .where(SupersededDate.symposium_id == symposium.id)
+            .order_by(SupersededDate.id)
+        )
+    ]
+    if not superseded:
+        return []
+    current = [SetupDate("days", day.number, day.date) for day in symposium.days] + [
+        SetupDate(name, None, getattr(symposium, name)) for name in DATED_FIELDS
+    ]
+    return outdated_dates(texts, superseded, current)
 
 
 def _facts(session: Session, symposium: Symposium) -> CircularFacts:

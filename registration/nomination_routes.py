@@ -9,7 +9,12 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_login import current_user
 
 from registration import bp
-from registration.circular_services import changed_since_sent, latest_version
+from registration.circular_services import (
+    changed_since_sent,
+    latest_version,
+    outdated_dates_in,
+    texts_of,
+)
 from registration.distribution import (
     deliveries_of,
     distribute_circular,
@@ -200,6 +205,7 @@ def distribution(symposium_id: int) -> Any:
         still_to_send=[f for f in recipients if f.id not in have_it],
         silent_recipients=[f for f in recipients if f.economy_id in silent],
         changed_since=changed_since_sent(session, draft) if draft is not None else [],
+        outdated=outdated_dates_in(session, symposium, texts_of(draft)) if draft else [],
         is_open=nominations_open(symposium),
         confirm=ConfirmForm(),
     )

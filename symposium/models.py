@@ -171,6 +171,26 @@ class SymposiumDay(Base):
         return dt.datetime.combine(self.date, self.start_time, tzinfo=self.symposium.zone)
 
 
+class SupersededDate(Base):
+    """A date a symposium's set-up had and was changed from: a day's date or a deadline.
+
+    Texts written against the old set-up (the circular's prose) keep saying it; the set-up
+    alone cannot tell what they were written against, so the old values are kept here.
+    """
+
+    __tablename__ = "superseded_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    symposium_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
+    )
+    # "days" (with the day's number), "nomination_deadline" or "registration_deadline".
+    field: Mapped[str] = mapped_column(sa.String(40))
+    day_number: Mapped[int | None]
+    old_date: Mapped[dt.date]
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class MailStatus(enum.StrEnum):
     QUEUED = "queued"
     SENDING = "sending"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import cache
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from symposium.economies import APEC_ECONOMIES
 from symposium.links import is_web_link
-from symposium.models import Economy, Symposium, SymposiumDay
+from symposium.models import Economy, SupersededDate, Symposium, SymposiumDay
 
 MIN_DAYS, MAX_DAYS = 2, 3
 
@@ -241,6 +242,29 @@ def on_setup_change(step: SetupStep) -> SetupStep:
     return step
 
 
+# Deadlines whose old values are kept when they change (see SupersededDate).
+DATED_FIELDS = ("nomination_deadline", "registration_deadline")
+
+
+def _superseded_dates(
+    symposium: Symposium, before: dict[str, Any], dates_before: list[dt.date]
+) -> list[SupersededDate]:
+    """The dates a change takes out of the set-up: days keep their number, so day 1 moved
+    from 23 to 30 March supersedes 23 March as day 1; a removed day supersedes its date."""
+    gone = [
+        SupersededDate(symposium_id=symposium.id, field=name, old_date=before[name])
+        for name in DATED_FIELDS
+        if before[name] is not None and getattr(symposium, name) != before[name]
+    ]
+    dates_now = [day.date for day in symposium.days]
+    gone += [
+        SupersededDate(symposium_id=symposium.id, field="days", day_number=number, old_date=date)
+        for number, date in enumerate(dates_before, start=1)
+        if number > len(dates_now) or dates_now[number - 1] != date
+    ]
+    return gone
+
+
 def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
     """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong."""
     before = {name: getattr(symposium, name) for name in _PLAIN_FIELDS}
@@ -250,6 +274,8 @@ def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSet
     changed = {name for name, was in before.items() if getattr(symposium, name) != was}
     if [(day.date, day.start_time) for day in symposium.days] != days_before:
         changed.add("days")
+    session.add_all(_superseded_dates(symposium, before, [date for date, _ in days_before]))
+    session.flush()
     for step in _setup_steps:
         step(session, symposium, frozenset(changed))
 
