@@ -1,4 +1,5 @@
-"""The texts of the circular's mails: the GIC to a focal point, the reminder, the invitation.
+"""The texts of the circular's mails: the GIC to a focal point, the reminder, the invitation,
+and the organisers' decisions on an economy's nominations.
 
 Plain text on purpose: it reads the same in every mail program and cannot carry markup from
 names or titles into anyone's inbox.
@@ -7,6 +8,7 @@ names or titles into anyone's inbox.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from symposium.formatting import deadline
@@ -125,3 +127,103 @@ def invitation_mail(
         ]
     )
     return MailText(f"Invitation to register: {title}", body + "\n")
+
+
+# What each decision means for the nominee, in the focal point's words rather than the app's.
+DECISION_WORDS = {
+    "accepted": "accepted, and invited to register (their personal registration link is on its "
+    "way to them by e-mail)",
+    "waitlisted": "wait-listed: not accepted for now; the organisers may still accept them "
+    "if a place becomes available",
+    "rejected": "not accepted",
+}
+
+
+@dataclass(frozen=True)
+class DecidedNominee:
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PlacesUsed:
+    """An economy's quota and how many of its nominations take a place in it now."""
+
+    economy: str
+    quota: int
+    taken: int
+
+    @property
+    def left(self) -> int:
+        return max(self.quota - self.taken, 0)
+
+
+def _places_lines(places: PlacesUsed, deadline: dt.date | None, timezone: str) -> list[str]:
+    """The quota in use, and whether the focal point may still fill a freed place."""
+    if places.taken > places.quota:  # the organisers lowered the quota below what was nominated
+        return [
+            f"{places.economy} has {places.taken} pending, wait-listed or accepted nominations, "
+            f"more than its quota of {places.quota}: no place is left."
+        ]
+    lines = [
+        f"{places.economy} has now used {places.taken} of its {places.quota} "
+        f"place{'s' if places.quota != 1 else ''}: {places.left or 'none'} left (pending, "
+        "wait-listed and accepted nominations each take a place)."
+    ]
+    if places.left and deadline is not None:
+        lines.append(f"You may nominate another delegate until {_deadline(deadline, timezone)}.")
+    elif places.left:
+        lines.append("You may nominate another delegate.")
+    return lines
+
+
+def decisions_mail(
+    *,
+    title: str,
+    focal_point_name: str,
+    nominees: Sequence[DecidedNominee],
+    places: Sequence[PlacesUsed],
+    deadline: dt.date | None,
+    nominations_open: bool,
+    timezone: str,
+    nomination_url: str | None,
+    po_name: str,
+    po_email: str,
+) -> MailText:
+    """What the organisers decided in one action on nominations a focal point is concerned with.
+
+    ``nomination_url`` is None when the focal point's links were revoked: the mail then says so
+    rather than handing back the access an organiser took away.
+    """
+    economies = " and ".join(p.economy for p in places)
+    lines = [
+        f"Dear {focal_point_name},",
+        "",
+        f"The organisers of {title} have decided on "
+        f"{'these nominations' if len(nominees) > 1 else 'a nomination'} of {economies}:",
+        "",
+        *(f"  - {n.name}: {DECISION_WORDS.get(n.status, n.status)}." for n in nominees),
+        "",
+    ]
+    for used in places:
+        if nominations_open:
+            lines += _places_lines(used, deadline, timezone)
+        else:
+            lines.append(
+                f"{used.economy} has used {used.taken} of its {used.quota} places; "
+                "the nomination deadline has passed."
+            )
+    lines.append("")
+    if nomination_url:
+        lines += [
+            "See your economy's nominations and their status with your personal link "
+            "(please do not share it):",
+            nomination_url,
+        ]
+    else:
+        lines.append(
+            f"Your personal nomination links have been revoked; please write to {po_email} "
+            "if you need a new one."
+        )
+    lines += ["", f"With kind regards,\n{po_name}\n{po_email}"]
+    return MailText(f"Nomination decisions: {title}", "\n".join(lines) + "\n")

@@ -15,6 +15,7 @@ from registration.circular_services import (
     outdated_dates_in,
     texts_of,
 )
+from registration.decision_mails import FocalPointsTold, queue_decision_mails
 from registration.distribution import (
     deliveries_of,
     distribute_circular,
@@ -46,10 +47,13 @@ def _invitation_link(token: str) -> str:
     return external_url("registration.invitation_page", token=token)
 
 
-def _apply(symposium: Symposium, nominations: list[Nomination], decision: str) -> list[str]:
-    """Decide each nomination in a savepoint; returns the problems (the rest is kept)."""
+def _apply(
+    symposium: Symposium, nominations: list[Nomination], decision: str
+) -> tuple[list[str], FocalPointsTold]:
+    """Decide each nomination in a savepoint and tell the focal points concerned of what was
+    decided (one mail each for the whole action); returns the problems (the rest is kept)."""
     session = db.session()
-    problems = []
+    problems, decided = [], []
     for nomination in nominations:
         try:
             with session.begin_nested():
@@ -58,7 +62,19 @@ def _apply(symposium: Symposium, nominations: list[Nomination], decision: str) -
                     queue_invitation_mail(session, symposium, outcome, _invitation_link)
         except NominationError as error:
             problems.append(str(error))
-    return problems
+        else:
+            decided.append(outcome)
+    return problems, queue_decision_mails(session, symposium, decided, _nomination_link)
+
+
+def _flash_told(told: FocalPointsTold) -> None:
+    """Say who will hear of the decisions, so nobody writes to the focal points a second time."""
+    if told.focal_points:
+        names = ", ".join(f"{f.name} ({f.economy.name})" for f in told.focal_points)
+        several = len(told.focal_points) > 1
+        flash(f"Focal point{'s' if several else ''} told by e-mail: {names}.", "info")
+    for economy in told.economies_without_focal_point:
+        flash(f"{economy} has no focal point now, so nobody there was told.", "warning")
 
 
 @bp.route("/symposia/<int:symposium_id>/nominations")
@@ -90,12 +106,13 @@ def decide_nomination(symposium_id: int, nomination_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    problems = _apply(symposium, found, form.decision.data)
+    problems, told = _apply(symposium, found, form.decision.data)
     db.session().commit()
     for problem in problems:
         flash(problem, "danger")
     if not problems:
         flash(f"{found[0].full_name}: {found[0].status}.", "success")
+    _flash_told(told)
     return redirect(url_for("registration.nominations", symposium_id=symposium.id))
 
 
@@ -107,10 +124,11 @@ def bulk_decide(symposium_id: int) -> Any:
         flash("Tick at least one nomination, then choose what to do with them.", "warning")
         return redirect(url_for("registration.nominations", symposium_id=symposium.id))
     chosen = symposium_nominations(db.session(), symposium, form.nomination_ids.data)
-    problems = _apply(symposium, chosen, form.decision.data)
+    problems, told = _apply(symposium, chosen, form.decision.data)
     db.session().commit()
     done = len(chosen) - len(problems)
     flash(f"{done} nomination{'s' if done != 1 else ''} updated.", "success" if done else "info")
+    _flash_told(told)
     for problem in problems:
         flash(problem, "danger")
     return redirect(url_for("registration.nominations", symposium_id=symposium.id))

@@ -154,10 +154,11 @@ def set_quota(session: Session, symposium: Symposium, economy: Economy, quota: i
         )
         .values(quota=quota)
     )
-    return _count(session, symposium.id, economy.id, ACTIVE_STATUSES)
+    return count_nominations(session, symposium.id, economy.id, ACTIVE_STATUSES)
 
 
-def _count(session: Session, symposium_id: int, economy_id: int, statuses) -> int:
+def count_nominations(session: Session, symposium_id: int, economy_id: int, statuses) -> int:
+    """How many of the economy's nominations are in ``statuses`` (the quota counts the active)."""
     return session.scalar(
         sa.select(sa.func.count(Nomination.id)).where(
             Nomination.symposium_id == symposium_id,
@@ -255,7 +256,7 @@ def nominate(session: Session, focal_point: FocalPoint, data: NomineeInput) -> N
     _check_invited(focal_point)
     data = _clean(data)
     quota = _lock_economy(session, symposium.id, focal_point.economy_id)
-    taken = _count(session, symposium.id, focal_point.economy_id, ACTIVE_STATUSES)
+    taken = count_nominations(session, symposium.id, focal_point.economy_id, ACTIVE_STATUSES)
     if taken >= quota:
         raise NominationError(
             f"{focal_point.economy.name} has nominated {taken} of its {quota} delegates: "
@@ -323,10 +324,12 @@ def withdraw_nomination(session: Session, focal_point: FocalPoint, nomination: N
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of a decision, with the invitation token when one was issued."""
+    """The outcome of a decision, with the invitation token when one was issued; ``changed`` is
+    False when the nomination already had that status (nobody is told of a non-event)."""
 
     nomination: Nomination
     invitation_token: str | None = None
+    changed: bool = True
 
 
 def decide(session: Session, nomination: Nomination, decision: str, user: User | None) -> Decision:
@@ -342,7 +345,7 @@ def decide(session: Session, nomination: Nomination, decision: str, user: User |
     if nomination.status == NominationStatus.WITHDRAWN:
         raise NominationError(f"{nomination.full_name}'s nomination was withdrawn.")
     if nomination.status == status:
-        return Decision(nomination)
+        return Decision(nomination, changed=False)
     if (registration := _registered(session, nomination)) is not None:
         # The registration holds the quota's place; it is cancelled on the participants page.
         raise NominationError(
@@ -350,7 +353,7 @@ def decide(session: Session, nomination: Nomination, decision: str, user: User |
             "registration on the participants page first."
         )
     if status == NominationStatus.ACCEPTED:
-        accepted = _count(
+        accepted = count_nominations(
             session, nomination.symposium_id, nomination.economy_id, [NominationStatus.ACCEPTED]
         )
         if accepted >= quota:

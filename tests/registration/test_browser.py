@@ -98,13 +98,16 @@ def test_circular_to_nomination_to_acceptance(
     second_tab.get_by_text("the quota is reached").wait_for()
     focal.close()
 
-    # The organiser accepts one; the nominee gets a link to register.
+    # The organiser accepts one; the nominee gets a link to register, the focal point the news.
     page.goto(f"/symposia/{invited_symposium.id}/nominations")
     page.get_by_role("button", name="Accept Thị Lan Nguyễn").click()
     page.get_by_text("Thị Lan Nguyễn: accepted.").wait_for()
+    page.get_by_text("Focal point told by e-mail: Trần Minh Đức (Viet Nam).").wait_for()
     deliver(app, runner, smtp_server)
-    invitation = smtp_server.messages[-1]
-    assert invitation.envelope_recipients == ["lan@mpi.gov.vn"]
+    received = {m.envelope_recipients[0]: m for m in smtp_server.messages[1:]}
+    assert sorted(received) == ["duc@mpi.gov.vn", "lan@mpi.gov.vn"]
+    assert "Thị Lan Nguyễn: accepted" in link_body(received["duc@mpi.gov.vn"])
+    invitation = received["lan@mpi.gov.vn"]
     page.goto(link_in(invitation))
     page.get_by_text("your nomination has been accepted").wait_for()
 
