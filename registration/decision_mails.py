@@ -100,10 +100,9 @@ def _queue_one(
     nominations: list[Nomination],
     link: LinkBuilder,
 ) -> None:
-    # A fresh link, as the reminders give (tokens are stored hashed, so the circular's link
-    # cannot be written again; a new one does not revoke it). Not to a focal point whose links
-    # an organiser revoked, though: the mail must not hand that access back.
-    revoked = bool(focal_point.links) and all(old.revoked_at for old in focal_point.links)
+    # A fresh link, as the reminders and a revised circular give (tokens are stored hashed, so
+    # the circular's link cannot be written again; a new one does not revoke it). Revoking
+    # stops the links already mailed; the focal point's next mail brings a new one.
     text = decisions_mail(
         title=symposium.title,
         focal_point_name=focal_point.name,
@@ -112,7 +111,7 @@ def _queue_one(
         deadline=symposium.nomination_deadline,
         nominations_open=nominations_open(symposium),
         timezone=symposium.host_timezone,
-        nomination_url=link(issue_nomination_link(session, focal_point)) if not revoked else None,
+        nomination_url=link(issue_nomination_link(session, focal_point)),
         po_name=symposium.po_name,
         po_email=symposium.po_email,
     )

@@ -186,15 +186,11 @@ def decisions_mail(
     deadline: dt.date | None,
     nominations_open: bool,
     timezone: str,
-    nomination_url: str | None,
+    nomination_url: str,
     po_name: str,
     po_email: str,
 ) -> MailText:
-    """What the organisers decided in one action on nominations a focal point is concerned with.
-
-    ``nomination_url`` is None when the focal point's links were revoked: the mail then says so
-    rather than handing back the access an organiser took away.
-    """
+    """What the organisers decided in one action on nominations a focal point is concerned with."""
     economies = " and ".join(p.economy for p in places)
     lines = [
         f"Dear {focal_point_name},",
@@ -214,16 +210,10 @@ def decisions_mail(
                 "the nomination deadline has passed."
             )
     lines.append("")
-    if nomination_url:
-        lines += [
-            "See your economy's nominations and their status with your personal link "
-            "(please do not share it):",
-            nomination_url,
-        ]
-    else:
-        lines.append(
-            f"Your personal nomination links have been revoked; please write to {po_email} "
-            "if you need a new one."
-        )
+    lines += [
+        "See your economy's nominations and their status with your personal link "
+        "(please do not share it):",
+        nomination_url,
+    ]
     lines += ["", f"With kind regards,\n{po_name}\n{po_email}"]
     return MailText(f"Nomination decisions: {title}", "\n".join(lines) + "\n")
