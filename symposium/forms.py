@@ -32,6 +32,7 @@ from wtforms.validators import (
 )
 
 from symposium import MAX_ROW_ID
+from symposium.edit_conflicts import RemembersSeenValues
 from symposium.links import is_web_link
 from symposium.services import DayPlan, SymposiumSetup, setup_problems
 
@@ -76,7 +77,7 @@ def _web_link(form: Form, field: URLField) -> None:
         raise ValidationError("Give a web address starting with https://.")
 
 
-class SymposiumForm(FlaskForm):
+class SymposiumForm(RemembersSeenValues, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     project_number = StringField(
         "Project number",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from symposium import db
 from symposium.auth import organiser_required
+from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.forms import SymposiumForm
 from symposium.models import Symposium
 from symposium.services import (
@@ -43,9 +44,16 @@ def list_page() -> Any:
     return render_template("symposium/list.html", symposia=list_symposia(db.session()))
 
 
-def _setup_form() -> SymposiumForm:
-    form = SymposiumForm()
+def _setup_form(**kwargs: Any) -> SymposiumForm:
+    form = SymposiumForm(**kwargs)
     form.invited_economy_ids.choices = [(e.id, e.name) for e in member_economies(db.session())]
+    return form
+
+
+def _saved_setup(symposium: Symposium) -> SymposiumForm:
+    """The form filled with the set-up as it is saved now (for editing, and to compare)."""
+    form = _setup_form(formdata=None)
+    form.fill_from(setup_of(symposium))
     return form
 
 
@@ -101,8 +109,12 @@ def detail(symposium_id: int) -> Any:
 @organiser_required
 def edit(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
+    if request.method != "POST":
+        form = _saved_setup(symposium)
+        remember_seen(form)
+        return _render_form(form, symposium)
     form = _setup_form()
-    if form.is_submitted():
-        return _save(form, symposium)
-    form.fill_from(setup_of(symposium))
-    return _render_form(form, symposium)
+    if conflicts := merge_concurrent(form, _saved_setup(symposium)):
+        form.form_errors.append(conflict_message(conflicts))
+        return _render_form(form, symposium, 409)
+    return _save(form, symposium)

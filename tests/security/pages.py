@@ -14,6 +14,7 @@ class FormField:
     kind: str  # input type, "select", "textarea"
     value: str = ""
     options: list[str] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)  # every checked box / selected option
 
 
 @dataclass
@@ -35,7 +36,10 @@ class PageForm:
                 continue
             if f.kind in ("checkbox", "radio"):
                 if f.value:
-                    sent[f.name] = [f.value]
+                    sent[f.name] = f.chosen or [f.value]
+                continue
+            if f.kind == "select" and len(f.chosen) > 1:
+                sent[f.name] = list(f.chosen)
                 continue
             if f.kind == "select":
                 value = f.value or (f.options[0] if f.options else "")
@@ -109,6 +113,7 @@ class _FormParser(HTMLParser):
         same.options.append(value)
         if "checked" in a:
             same.value = value
+            same.chosen.append(value)
 
     def close(self) -> None:
         super().close()
@@ -130,6 +135,7 @@ class _FormParser(HTMLParser):
             self._select.options.append(value)
             if option["selected"]:
                 self._select.value = value
+                self._select.chosen.append(value)
             self._option = None
         elif tag == "form":
             self._form = None
