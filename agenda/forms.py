@@ -30,10 +30,11 @@ from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS
 from agenda.services import MAX_DURATION, ItemInput
 from agenda.speakers import SpeakerInput
+from symposium.edit_conflicts import RemembersSeenValues
 from symposium.links import is_web_link
 
 
-class ItemForm(FlaskForm):
+class ItemForm(RemembersSeenValues, FlaskForm):
     kind = SelectField("Kind", choices=list(ITEM_KINDS.items()), validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     duration = IntegerField(

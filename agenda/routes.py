@@ -40,6 +40,7 @@ from agenda.services import (
 from agenda.speakers import delete_speaker, list_speakers, save_speaker
 from symposium import db
 from symposium.auth import organiser_required
+from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.models import Economy, Symposium, SymposiumDay
 from symposium.routes import symposium_or_404
 
@@ -114,9 +115,11 @@ def day_start(symposium_id: int, day_number: int) -> Any:
     return _done(symposium, f"Day {day_number} now starts at {form.start_time.data:%H:%M}.")
 
 
-def _item_form(symposium: Symposium, day: SymposiumDay, item: AgendaItem | None) -> ItemForm:
+def _item_form(
+    symposium: Symposium, day: SymposiumDay, item: AgendaItem | None, **kwargs: Any
+) -> ItemForm:
     # Without a day in the request the item stays where it is.
-    form = ItemForm(day_number=item.day.number if item else day.number)
+    form = ItemForm(day_number=item.day.number if item else day.number, **kwargs)
     people = [(s.id, s.name) for s in list_speakers(db.session(), symposium)]
     form.speaker_ids.choices = people
     form.moderator_ids.choices = people
@@ -168,19 +171,33 @@ def new_item(symposium_id: int, day_number: int) -> Any:
     ), status
 
 
+def _saved_item(symposium: Symposium, item: AgendaItem) -> ItemForm:
+    """The item's edit form filled with what is saved now."""
+    form = _item_form(symposium, item.day, item, formdata=None)
+    del form.insert_at  # editing keeps the item where it is; the arrows move it
+    form.kind.data, form.title.data = item.kind, item.title
+    form.duration.data, form.description.data = item.duration_minutes, item.description
+    form.speaker_ids.data = [s.id for s in item.people_in("speaker")]
+    form.moderator_ids.data = [s.id for s in item.people_in("moderator")]
+    form.materials.data = "\n".join(item.materials or [])
+    return form
+
+
 @bp.route("/symposia/<int:symposium_id>/agenda/items/<int:item_id>/edit", methods=["GET", "POST"])
 @organiser_required
 def edit_item(symposium_id: int, item_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     item = _item_or_404(symposium, item_id)
-    form = _item_form(symposium, item.day, item)
-    del form.insert_at  # editing keeps the item where it is; the arrows move it
     if request.method == "GET":
-        form.kind.data, form.title.data = item.kind, item.title
-        form.duration.data, form.description.data = item.duration_minutes, item.description
-        form.speaker_ids.data = [s.id for s in item.people_in("speaker")]
-        form.moderator_ids.data = [s.id for s in item.people_in("moderator")]
-        form.materials.data = "\n".join(item.materials or [])
+        form = _saved_item(symposium, item)
+        remember_seen(form)
+    else:
+        form = _item_form(symposium, item.day, item)
+        del form.insert_at  # editing keeps the item where it is; the arrows move it
+    status = 422 if form.is_submitted() else 200
+    if form.is_submitted() and (conflicts := merge_concurrent(form, _saved_item(symposium, item))):
+        form.form_errors.append(conflict_message(conflicts))
+        status = 409
     elif form.validate_on_submit():
         try:
             update_item(db.session(), item, form.to_input())
@@ -189,7 +206,6 @@ def edit_item(symposium_id: int, item_id: int) -> Any:
             form.form_errors.append(str(error))
         else:
             return _done(symposium, f"Saved “{item.title}”.", f"#item-{item.id}")
-    status = 422 if form.is_submitted() else 200
     return render_template(
         "agenda/item_form.html", form=form, symposium=symposium, day=item.day, item=item
     ), status

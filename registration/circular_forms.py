@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional
 from registration.circular import CircularTexts
 from registration.circular_services import SUMMARY_MAX, TEXT_FIELDS, texts_of
 from registration.models import CircularVersion
+from symposium.edit_conflicts import RemembersSeenValues
 
 TEXT_MAX = 20_000
 MARKDOWN_HINT = (
@@ -28,7 +29,7 @@ def _section(label: str, rows: int = 6, description: str = MARKDOWN_HINT) -> Tex
     )
 
 
-class CircularForm(FlaskForm):
+class CircularForm(RemembersSeenValues, FlaskForm):
     introduction = _section(
         "Introduction",
         rows=4,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from registration import bp
 from registration.circular import CircularDocument, change_line, missing_sections
@@ -27,6 +27,7 @@ from registration.models import CircularVersion
 from registration.pdf import circular_pdf
 from symposium import db
 from symposium.auth import organiser_required
+from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.models import Symposium
 from symposium.routes import symposium_or_404
 
@@ -96,18 +97,29 @@ def _edit_page(
     return page, status
 
 
+def _saved_texts(symposium: Symposium, latest: CircularVersion | None) -> CircularForm:
+    """The edit form filled from the latest version (or the first draft), as saved now."""
+    start = latest or first_draft(symposium)
+    form = CircularForm(formdata=None)
+    # A revision starts from the texts that were sent but says anew what changed.
+    form.fill_from(start, with_summary=start.distributed_at is None)
+    return form
+
+
 @bp.route("/symposia/<int:symposium_id>/circular/edit", methods=["GET", "POST"])
 @organiser_required
 def edit_circular(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     session = db.session()
     latest = latest_version(session, symposium)
-    form = CircularForm()
-    if not form.is_submitted():
-        start = latest or first_draft(symposium)
-        # A revision starts from the texts that were sent but says anew what changed.
-        form.fill_from(start, with_summary=start.distributed_at is None)
+    if request.method != "POST":
+        form = _saved_texts(symposium, latest)
+        remember_seen(form)
         return _edit_page(symposium, form, latest)
+    form = CircularForm()
+    if conflicts := merge_concurrent(form, _saved_texts(symposium, latest)):
+        form.form_errors.append(conflict_message(conflicts))
+        return _edit_page(symposium, form, latest, status=409)
     if not form.validate():
         return _edit_page(symposium, form, latest, status=422)
     if form.preview.data:

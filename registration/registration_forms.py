@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from registration.models import ORGANISATION_TYPES, RegistrationMode
 from registration.registrations import RegistrantInput
+from symposium.edit_conflicts import RemembersSeenValues
 from symposium.models import SEXES, Economy, Symposium
 from symposium.services import is_known_timezone
 
@@ -142,7 +143,7 @@ class ManageForm(RegistrationForm):
     consent_privacy = None
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(RemembersSeenValues, FlaskForm):
     mode = RadioField(
         "Who may register",
         choices=[

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from agenda.services import has_items
 from registration import bp
@@ -16,6 +16,7 @@ from registration.forms import ConfirmForm
 from registration.models import (
     Registration,
     RegistrationMode,
+    RegistrationSettings,
     RegistrationStatus,
     written_name,
 )
@@ -39,6 +40,7 @@ from registration.registrations import (
 )
 from symposium import db
 from symposium.auth import organiser_required, public
+from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.links import external_url
 from symposium.models import Economy, Symposium
 from symposium.routes import symposium_or_404
@@ -274,15 +276,29 @@ def personal_calendar_file(token: str) -> Any:
     )
 
 
+def _saved_settings(settings: RegistrationSettings) -> SettingsForm:
+    """The settings form filled with what is saved now."""
+    form = SettingsForm(formdata=None)
+    form.mode.data, form.moderated.data = settings.mode, settings.moderated
+    form.threshold.data = settings.attendance_threshold_minutes
+    form.privacy_notice.data = settings.privacy_notice
+    return form
+
+
 @bp.route("/symposia/<int:symposium_id>/registration/settings", methods=["GET", "POST"])
 @organiser_required
 def registration_settings(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     session = db.session()
     settings = settings_for(session, symposium)
-    form = SettingsForm()
-    status = 200
-    if form.validate_on_submit():
+    form, status = SettingsForm(), 200
+    if request.method != "POST":
+        form = _saved_settings(settings)
+        remember_seen(form)
+    elif conflicts := merge_concurrent(form, _saved_settings(settings)):
+        form.form_errors.append(conflict_message(conflicts))
+        status = 409
+    elif form.validate_on_submit():
         try:
             update_settings(
                 session,
@@ -302,13 +318,8 @@ def registration_settings(symposium_id: int) -> Any:
             return redirect(
                 url_for("registration.registration_settings", symposium_id=symposium.id)
             )
-    elif form.is_submitted():
-        status = 400
     else:
-        form.mode.data = settings.mode
-        form.moderated.data = settings.moderated
-        form.threshold.data = settings.attendance_threshold_minutes
-        form.privacy_notice.data = settings.privacy_notice
+        status = 400
     session.commit()
     page = render_template(
         "registration/registration_settings.html",

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from surveys.models import Question, Survey, SurveySection
 from surveys.questionnaire import KIND_LABELS, QuestionInput
 from surveys.services import SurveySettings
+from symposium.edit_conflicts import RemembersSeenValues
 
 
 class ActionForm(FlaskForm):
@@ -29,7 +30,7 @@ class MoveForm(FlaskForm):
         return {"up": -1, "down": 1}.get(self.direction.data or "")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(RemembersSeenValues, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     introduction = TextAreaField(
         "Introduction (Markdown)",
@@ -71,7 +72,7 @@ class SettingsForm(FlaskForm):
         )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(RemembersSeenValues, FlaskForm):
     section_id = SelectField("Section", coerce=int, validators=[InputRequired()])
     kind = SelectField(
         "Type of answer", choices=list(KIND_LABELS.items()), validators=[InputRequired()]

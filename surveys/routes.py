@@ -3,10 +3,11 @@ settings, editing questions and sections, opening the survey and sending reminde
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from surveys import bp
 from surveys.forms import ActionForm, MoveForm, QuestionForm, SectionForm, SettingsForm
@@ -41,9 +42,12 @@ from surveys.services import (
 )
 from symposium import db
 from symposium.auth import organiser_required
+from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.links import external_url
 from symposium.models import Symposium
 from symposium.routes import symposium_or_404
+
+FormT = TypeVar("FormT", bound=FlaskForm)
 
 
 def _survey_link(token: str) -> str:
@@ -121,24 +125,36 @@ def overview(symposium_id: int) -> Any:
 @organiser_required
 def settings(symposium_id: int) -> Any:
     symposium, survey = _survey(symposium_id)
-    form = SettingsForm()
-    if form.validate_on_submit():
+    form, status = SettingsForm(), 422
+    if request.method != "POST":
+        form, status = _saved(SettingsForm, survey), 200
+    elif conflicts := merge_concurrent(form, _saved(SettingsForm, survey)):
+        form.form_errors.append(conflict_message(conflicts))
+        status = 409
+    elif form.validate_on_submit():
         try:
             update_settings(db.session(), survey, form.settings())
         except SurveyError as error:
             _show_error(form, error)
         else:
             return _done(symposium, "Survey settings saved.")
-    elif not form.is_submitted():
-        form.fill_from(survey)
     db.session().commit()
-    status = 422 if form.is_submitted() else 200
     page = render_template("surveys/settings.html", form=form, symposium=symposium, survey=survey)
     return page, status
 
 
-def _question_page(symposium, survey, form, question=None, section=None) -> Any:
-    status = 422 if form.is_submitted() else 200
+def _saved(form_class: type[FormT], record: Any, sections: list | None = None) -> FormT:
+    """An edit form filled from what is saved now, remembering it (to compare on saving)."""
+    form = form_class(formdata=None)
+    if sections is not None:
+        form.offer(sections)
+    form.fill_from(record)
+    remember_seen(form)
+    return form
+
+
+def _question_page(symposium, survey, form, question=None, section=None, status=None) -> Any:
+    status = status or (422 if form.is_submitted() else 200)
     page = render_template(
         "surveys/question_form.html",
         form=form,
@@ -183,7 +199,13 @@ def edit_question(symposium_id: int, question_id: int) -> Any:
     question = _question_or_404(survey, question_id)
     form = QuestionForm()
     form.offer(survey.sections)
-    if form.validate_on_submit():
+    if request.method != "POST":
+        form = _saved(QuestionForm, question, survey.sections)
+    elif conflicts := merge_concurrent(form, _saved(QuestionForm, question, survey.sections)):
+        form.form_errors.append(conflict_message(conflicts))
+        page = (symposium, survey, form, question, question.section)
+        return _question_page(*page, status=409)
+    elif form.validate_on_submit():
         try:
             changes = update_question(
                 db.session(),
@@ -197,8 +219,6 @@ def edit_question(symposium_id: int, question_id: int) -> Any:
         else:
             logged = " The change is logged." if changes else ""
             return _done(symposium, f"Question saved.{logged}", f"#question-{question.id}")
-    elif not form.is_submitted():
-        form.fill_from(question)
     return _question_page(symposium, survey, form, question=question, section=question.section)
 
 

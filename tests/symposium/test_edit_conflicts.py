@@ -4,9 +4,14 @@ field (nothing is saved then, and saving again keeps one's own values knowingly)
 
 from __future__ import annotations
 
+import re
+
+import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from agenda.services import apply_preset
 from symposium.models import Symposium
 from tests.conftest import PASSWORD, csrf_token
 from tests.security.pages import page_forms
@@ -91,3 +96,120 @@ def test_both_changing_the_same_field_saves_nothing_until_asked_again(
     saved = session.get(Symposium, symposium.id)
     assert (saved.title, saved.platform_name) == ("Digital skills for small businesses", "Webex")
     assert f"{saved.days[0].start_time:%H:%M}" == "07:30"
+
+
+def _circular(session, symposium):
+    from registration.circular_services import latest_version
+
+    session.expire_all()
+    version = latest_version(session, symposium)
+    return version.introduction, version.objectives
+
+
+def _registration_settings(session, symposium):
+    from registration.models import RegistrationSettings
+
+    session.expire_all()
+    settings = session.get(RegistrationSettings, symposium.id)
+    return settings.moderated, settings.privacy_notice
+
+
+def _survey_settings(session, symposium):
+    from surveys.models import Survey
+
+    session.expire_all()
+    survey = session.scalar(sa.select(Survey).where(Survey.symposium_id == symposium.id))
+    return survey.title, survey.introduction
+
+
+def _first_question(session, symposium):
+    from surveys.models import Question, Survey, SurveySection
+
+    session.expire_all()
+    return session.execute(
+        sa.select(Question.text, Question.help)
+        .join(SurveySection)
+        .join(Survey)
+        .where(Survey.symposium_id == symposium.id)
+        .order_by(SurveySection.position, Question.position)
+    ).first()
+
+
+def _first_item(session, symposium):
+    from agenda.models import AgendaItem
+
+    session.expire_all()
+    item = session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.day_id == symposium.days[0].id)
+    ).first()
+    return item.title, item.duration_minutes
+
+
+def _question_url(client, symposium):
+    page = client.get(f"/symposia/{symposium.id}/survey").get_data(as_text=True)
+    return re.search(rf"/symposia/{symposium.id}/survey/questions/\d+(?=\")", page).group(0)
+
+
+def _item_url(client, symposium):
+    page = client.get(f"/symposia/{symposium.id}/agenda").get_data(as_text=True)
+    return re.search(rf"/symposia/{symposium.id}/agenda/items/\d+/edit", page).group(0)
+
+
+# Each edit page: where it is, Ben's change, Ana's change in her older form, what is saved.
+PAGES = {
+    "circular": (
+        lambda client, s: f"/symposia/{s.id}/circular/edit",
+        ("objectives", "Ben's objectives."),
+        ("introduction", "Ana's introduction."),
+        _circular,
+        ("Ana's introduction.", "Ben's objectives."),
+    ),
+    "registration settings": (
+        lambda client, s: f"/symposia/{s.id}/registration/settings",
+        ("privacy_notice", "Data kept 12 months."),
+        ("moderated", "y"),
+        _registration_settings,
+        (True, "Data kept 12 months."),
+    ),
+    "survey settings": (
+        lambda client, s: f"/symposia/{s.id}/survey/settings",
+        ("introduction", "Ben's introduction."),
+        ("title", "Ana's title"),
+        _survey_settings,
+        ("Ana's title", "Ben's introduction."),
+    ),
+    "survey question": (
+        _question_url,
+        ("help", "Ben's help."),
+        ("text", "Ana's question?"),
+        _first_question,
+        ("Ana's question?", "Ben's help."),
+    ),
+    "agenda item": (
+        _item_url,
+        ("duration", "60"),
+        ("title", "Ana's title"),
+        _first_item,
+        ("Ana's title", 60),
+    ),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_edit_page_keeps_the_other_organisers_change(
+    page, app, client, login, session, create_user_account, create_symposium_record
+):
+    where, (ben_field, ben_value), (ana_field, ana_value), saved, expected = PAGES[page]
+    symposium = create_symposium_record()
+    apply_preset(session, symposium, "two-day-apec")
+    session.commit()
+    login()
+    url = where(client, symposium)
+    ana_form = opened(client, url)
+    ben = organiser(app, create_user_account)
+    ben_form = opened(ben, url)
+    ben_form[ben_field] = [ben_value]
+    assert ben.post(url, data=ben_form).status_code == 302
+    ana_form[ana_field] = [ana_value]
+    assert client.post(url, data=ana_form).status_code == 302
+    assert tuple(saved(session, symposium)) == expected
