@@ -279,3 +279,16 @@ def forget_survey_drafts(session: Session, registration: Registration) -> None:
         .values(draft=None),
         execution_options={"synchronize_session": "fetch"},
     )
+
+
+def forget_drafts_once_closed(session: Session, survey: Survey) -> None:
+    """Half-typed answers can no longer be sent once the survey has closed: they are forgotten
+    then, so none stay tied to a person's link (in an anonymous survey above all). Run when
+    the survey's pages are read (its overview, a personal link)."""
+    if survey_state(survey) == SurveyState.CLOSED:
+        session.execute(
+            sa.update(SurveyInvitation)
+            .where(SurveyInvitation.survey_id == survey.id, SurveyInvitation.draft.is_not(None))
+            .values(draft=sa.null()),  # SQL NULL: a JSON null would match the next time
+            execution_options={"synchronize_session": "fetch"},
+        )

@@ -11,7 +11,7 @@ from flask import session as browser_session
 
 from surveys import bp
 from surveys.forms import ActionForm
-from surveys.invitations import invitation_for_token
+from surveys.invitations import forget_drafts_once_closed, invitation_for_token
 from surveys.models import SurveyInvitation
 from surveys.responses import (
     ECONOMY_FIELD,
@@ -72,6 +72,8 @@ def respond(token: str) -> Any:
         return _already(invitation, 409 if changing else 200)
     state = survey_state(survey)
     if state != SurveyState.OPEN:
+        forget_drafts_once_closed(session, survey)
+        session.commit()
         return _notice(
             invitation, closed_message(state, survey.closes_on), 409 if changing else 200
         )
@@ -88,7 +90,11 @@ def respond(token: str) -> Any:
             if request.form.get("action") == "save":
                 save_draft(session, invitation, raw)
                 session.commit()
-                flash("Your answers are saved. Come back with the same link to finish.", "info")
+                flash(
+                    "Your answers are saved. Come back with the same link to finish before the "
+                    "survey closes (unsent answers are then forgotten).",
+                    "info",
+                )
                 return redirect(url_for("surveys.respond", token=token))
             values, errors = validate_answers(questions, raw)
             sex = economy_id = None

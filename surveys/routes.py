@@ -13,6 +13,7 @@ from surveys import bp
 from surveys.forms import ActionForm, MoveForm, QuestionForm, SectionForm, SettingsForm
 from surveys.invitations import (
     declined_count,
+    forget_drafts_once_closed,
     open_survey,
     response_rate,
     send_reminders,
@@ -100,6 +101,7 @@ def _show_error(form: Any, error: SurveyError) -> None:
 def overview(symposium_id: int) -> Any:
     symposium, survey = _survey(symposium_id)
     session = db.session()
+    forget_drafts_once_closed(session, survey)
     page = render_template(
         "surveys/survey.html",
         symposium=symposium,
