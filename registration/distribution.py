@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from registration.circular_services import mark_distributed
+from registration.invitation_mails import invitation_mail_key
 from registration.mails import circular_mail, invitation_mail, reminder_mail
 from registration.models import (
     ACTIVE_STATUSES,
@@ -246,6 +247,5 @@ def queue_invitation_mail(
         po_name=symposium.po_name,
         po_email=symposium.po_email,
     )
-    # A nominee accepted again after a rejection gets a new link, hence a new key.
-    key = f"registration-invitation:{nomination.id}:{nomination.invitation.token_hash[:16]}"
+    key = invitation_mail_key(nomination)
     return queue_mail(session, key, nomination.email, text.subject, text.body)

@@ -23,7 +23,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from registration.models import INTENDED_ROLES, ORGANISATION_TYPES
+from registration.models import INTENDED_ROLES, ORGANISATION_TYPES, NominationStatus
 from registration.nominations import DECISIONS, MAX_QUOTA, NomineeInput
 from symposium.forms import row_ids
 from symposium.models import SEXES
@@ -95,8 +95,14 @@ class NomineeForm(FlaskForm):
         self.note.data = nomination.note
 
 
+# The status the organiser's page showed, which a decision must still find (a form without it,
+# from a script, decides on whatever the status is now).
+_SEEN = [Optional(), AnyOf(list(NominationStatus))]
+
+
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[AnyOf(list(DECISIONS))])
+    seen = HiddenField(validators=_SEEN)
 
 
 class BulkDecisionForm(FlaskForm):
@@ -111,6 +117,17 @@ class BulkDecisionForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired("Tick one."), row_ids],
     )
+    # "<nomination id>:<status shown>" for each nomination on the page.
+    seen = SelectMultipleField("Statuses shown", validate_choice=False)
+
+    def seen_statuses(self) -> dict[int, str]:
+        """The status the page showed of each nomination, by id (malformed entries ignored)."""
+        shown = {}
+        for entry in self.seen.data or []:
+            number, _, status = entry.partition(":")
+            if number.isdecimal() and status in set(NominationStatus):
+                shown[int(number)] = status
+        return shown
 
 
 class QuotaForm(FlaskForm):

@@ -48,16 +48,18 @@ def _invitation_link(token: str) -> str:
 
 
 def _apply(
-    symposium: Symposium, nominations: list[Nomination], decision: str
+    symposium: Symposium, nominations: list[Nomination], decision: str, seen: dict[int, str]
 ) -> tuple[list[str], FocalPointsTold]:
     """Decide each nomination in a savepoint and tell the focal points concerned of what was
-    decided (one mail each for the whole action); returns the problems (the rest is kept)."""
+    decided (one mail each for the whole action); returns the problems (the rest is kept).
+    ``seen``: the status the organiser's page showed of each nomination, by id."""
     session = db.session()
     problems, decided = [], []
     for nomination in nominations:
         try:
             with session.begin_nested():
-                outcome = decide(session, nomination, decision, current_user)
+                shown = seen.get(nomination.id, "")
+                outcome = decide(session, nomination, decision, current_user, shown)
                 if outcome.invitation_token:
                     queue_invitation_mail(session, symposium, outcome, _invitation_link)
         except NominationError as error:
@@ -106,7 +108,7 @@ def decide_nomination(symposium_id: int, nomination_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    problems, told = _apply(symposium, found, form.decision.data)
+    problems, told = _apply(symposium, found, form.decision.data, {nomination_id: form.seen.data})
     db.session().commit()
     for problem in problems:
         flash(problem, "danger")
@@ -124,7 +126,7 @@ def bulk_decide(symposium_id: int) -> Any:
         flash("Tick at least one nomination, then choose what to do with them.", "warning")
         return redirect(url_for("registration.nominations", symposium_id=symposium.id))
     chosen = symposium_nominations(db.session(), symposium, form.nomination_ids.data)
-    problems, told = _apply(symposium, chosen, form.decision.data)
+    problems, told = _apply(symposium, chosen, form.decision.data, form.seen_statuses())
     db.session().commit()
     done = len(chosen) - len(problems)
     flash(f"{done} nomination{'s' if done != 1 else ''} updated.", "success" if done else "info")

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from registration.decided_meanwhile import changed_meanwhile
+from registration.invitation_mails import withdraw_invitation_mail
 from registration.models import (
     ACTIVE_STATUSES,
     DEFAULT_QUOTA,
@@ -315,7 +317,7 @@ def withdraw_nomination(session: Session, focal_point: FocalPoint, nomination: N
             f"be withdrawn here; please write to {focal_point.symposium.po_email}."
         )
     nomination.status = NominationStatus.WITHDRAWN
-    _revoke_invitation(nomination)
+    _revoke_invitation(session, nomination)
     session.flush()
 
 
@@ -332,16 +334,19 @@ class Decision:
     changed: bool = True
 
 
-def decide(session: Session, nomination: Nomination, decision: str, user: User | None) -> Decision:
+def decide(
+    session: Session, nomination: Nomination, decision: str, user: User | None, seen: str = ""
+) -> Decision:
     """Accept, wait-list or reject a nomination. Accepting respects the economy's quota and
-    issues the nominee's personal registration link (the caller mails it)."""
+    issues the nominee's personal registration link (the caller mails it). ``seen``, the status
+    the organiser's page showed: a nomination no longer in it is not decided over unseen."""
     status = DECISIONS.get(decision)
     if status is None:
         raise NominationError("Choose accept, wait-list or reject.")
-    if nomination.status == NominationStatus.WITHDRAWN:
-        raise NominationError(f"{nomination.full_name}'s nomination was withdrawn.")
     quota = _lock_economy(session, nomination.symposium_id, nomination.economy_id)
     session.refresh(nomination)  # another organiser, or the focal point, may have acted meanwhile
+    if seen and nomination.status not in (seen, status):
+        raise NominationError(changed_meanwhile(nomination, user))
     if nomination.status == NominationStatus.WITHDRAWN:
         raise NominationError(f"{nomination.full_name}'s nomination was withdrawn.")
     if nomination.status == status:
@@ -368,7 +373,7 @@ def decide(session: Session, nomination: Nomination, decision: str, user: User |
     if status == NominationStatus.ACCEPTED:
         token = _issue_invitation(session, nomination)
     else:
-        _revoke_invitation(nomination)
+        _revoke_invitation(session, nomination)
     session.flush()
     return Decision(nomination, token)
 
@@ -385,6 +390,7 @@ def _issue_invitation(session: Session, nomination: Nomination) -> str:
     return token
 
 
-def _revoke_invitation(nomination: Nomination) -> None:
+def _revoke_invitation(session: Session, nomination: Nomination) -> None:
     if nomination.invitation is not None and nomination.invitation.revoked_at is None:
         nomination.invitation.revoked_at = utcnow()
+        withdraw_invitation_mail(session, nomination)  # a queued mail must not bring a dead link

@@ -198,6 +198,10 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# How a mail withdrawn before it went out says so (it is then failed, and is not queued again).
+WITHDRAWN_BEFORE_SENDING = "withdrawn before sending"
+
+
 class OutboxMessage(Base):
     """A mail to send, written in the same transaction as the change that causes it.
 
@@ -221,3 +225,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the mail was withdrawn before it went out (see ``outbox.withdraw_queued``)."""
+        return self.status == MailStatus.FAILED and (self.last_error or "").startswith(
+            WITHDRAWN_BEFORE_SENDING
+        )

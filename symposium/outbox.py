@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from symposium.models import MailStatus, OutboxMessage, utcnow
+from symposium.models import WITHDRAWN_BEFORE_SENDING, MailStatus, OutboxMessage, utcnow
 
 PAGE_SIZE = 100
 
@@ -111,20 +111,46 @@ def _insert_for(dialect: str):
     raise NotImplementedError(f"The outbox runs on PostgreSQL or SQLite, not {dialect}.")
 
 
+def withdraw_queued(session: Session, key: str, why: str) -> bool:
+    """Keep a mail that has not gone out yet from going out, in the caller's transaction: a
+    still-queued mail under ``key`` is marked failed, ``withdrawn before sending: <why>``.
+
+    Returns whether a mail was withdrawn. One a worker has claimed (sending) or sent cannot
+    be called back. The update is conditional, so a worker claiming the mail at the same
+    moment either gets it first (then it goes) or finds it failed (then it does not).
+    """
+    withdrawn = session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.idempotency_key == key, OutboxMessage.status == MailStatus.QUEUED)
+        .values(status=MailStatus.FAILED, last_error=f"{WITHDRAWN_BEFORE_SENDING}: {why}")
+        .execution_options(synchronize_session="fetch")
+    )
+    return withdrawn.rowcount > 0
+
+
 def requeue(session: Session, message: OutboxMessage) -> None:
-    """Give a failed mail a fresh set of attempts, now."""
+    """Give a failed mail a fresh set of attempts, now (not one withdrawn before sending)."""
     if message.status != MailStatus.FAILED:
         raise RequeueError(f"Only failed mails can be queued again; this one is {message.status}.")
+    if message.withdrawn:
+        raise RequeueError(f"This mail was {message.last_error}; it is not queued again.")
     message.status, message.attempts = MailStatus.QUEUED, 0
     message.next_attempt_at = utcnow()
     session.flush()
 
 
 def requeue_failed(session: Session) -> int:
-    """Give every failed mail a fresh set of attempts, now; return how many."""
+    """Give every failed mail a fresh set of attempts, now, but those withdrawn before
+    sending; return how many."""
     result = session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.status == MailStatus.FAILED)
+        .where(
+            OutboxMessage.status == MailStatus.FAILED,
+            sa.or_(
+                OutboxMessage.last_error.is_(None),
+                sa.not_(OutboxMessage.last_error.startswith(WITHDRAWN_BEFORE_SENDING)),
+            ),
+        )
         .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )

@@ -9,7 +9,7 @@ import time
 
 from symposium import db
 from symposium.models import MailStatus, utcnow
-from symposium.outbox import Attachment, queue_mail
+from symposium.outbox import Attachment, queue_mail, withdraw_queued
 from symposium.outbox_delivery import retry_delay
 from tests.conftest import post_form
 from tests.registration.test_registration import MANAGE, form
@@ -38,6 +38,37 @@ def test_a_queued_mail_lives_and_dies_with_the_callers_transaction(session):
     session.commit()
     assert again.id == first.id
     assert [m.subject for m in rows(session).values()] == ["Circular"]
+
+
+def test_a_mail_still_queued_can_be_withdrawn_but_not_one_that_went_out(
+    app, client, login, session
+):
+    queue_mails(session, 3)
+    messages = rows(session)
+    messages["test:1"].status = MailStatus.SENDING  # a worker has it in hand
+    messages["test:2"].status = MailStatus.SENT
+    session.commit()
+
+    assert withdraw_queued(session, "test:0", "the invitation was revoked")
+    assert not withdraw_queued(session, "test:1", "the invitation was revoked")
+    assert not withdraw_queued(session, "test:2", "the invitation was revoked")
+    assert not withdraw_queued(session, "test:9", "no such mail")
+    session.commit()
+    assert {k: (m.status, m.last_error) for k, m in rows(session).items()} == {
+        "test:0": ("failed", "withdrawn before sending: the invitation was revoked"),
+        "test:1": ("sending", None),
+        "test:2": ("sent", None),
+    }
+
+    # Queuing failed mails again leaves a withdrawn one failed: its reason still holds.
+    login()
+    page = client.get("/outbox?status=failed").get_data(as_text=True)
+    assert "withdrawn before sending" in page and "Queue again" not in page
+    one = post_form(client, f"/outbox/{messages['test:0'].id}/requeue", {}, follow_redirects=True)
+    assert "it is not queued again" in one.get_data(as_text=True)
+    every = post_form(client, "/outbox/requeue-failed", {}, follow_redirects=True)
+    assert "No failed mail to queue again." in every.get_data(as_text=True)
+    assert rows(session)["test:0"].status == MailStatus.FAILED
 
 
 def test_one_key_queued_by_two_transactions_at_once_is_one_mail(app, session):

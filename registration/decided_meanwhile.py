@@ -1,0 +1,35 @@
+"""Decisions on what the organiser saw: a nomination whose status changed after their page was
+drawn (another organiser decided, or the focal point withdrew it) is not decided over unseen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from registration.models import Nomination, NominationStatus
+from symposium.models import User
+
+_SAID = {NominationStatus.WAITLISTED: "wait-listed"}
+
+
+def changed_meanwhile(nomination: Nomination, user: User | None) -> str:
+    """What to tell an organiser whose decision was refused because ``nomination`` is no longer
+    in the status their page showed."""
+    name = nomination.full_name
+    if nomination.status == NominationStatus.WITHDRAWN:
+        what = f"{name}'s nomination was withdrawn by the focal point meanwhile"
+        moment = nomination.updated_at
+    else:
+        status = NominationStatus(nomination.status)
+        by_you = user is not None and nomination.decided_by_id == user.id
+        who = "by you, in another window," if by_you else "by another organiser"
+        what = f"{name} was {_SAID.get(status, status.value)} {who} meanwhile"
+        moment = nomination.decided_at
+    when = f" ({_at(moment)})" if moment is not None else ""
+    return f"{what}{when}; nothing changed — look again and decide."
+
+
+def _at(moment: dt.datetime) -> str:
+    """``at 10:42 UTC``, with the day when it was not today (moments are stored in UTC)."""
+    if moment.date() == dt.datetime.now(dt.UTC).date():
+        return f"at {moment:%H:%M} UTC"
+    return f"on {moment:%-d %B} at {moment:%H:%M} UTC"
