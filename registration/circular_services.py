@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -48,6 +49,32 @@ def latest_version(session: Session, symposium: Symposium) -> CircularVersion | 
         .where(CircularVersion.symposium_id == symposium.id)
         .order_by(CircularVersion.number.desc())
         .limit(1)
+    )
+
+
+_LOCK = (
+    sa.update(Symposium)
+    .where(Symposium.id == sa.bindparam("locked_symposium"))
+    .values(updated_at=Symposium.updated_at)  # changes nothing (named, so not bumped either)
+    .execution_options(synchronize_session=False)
+)
+
+
+def lock_circular(session: Session, symposium: Symposium) -> CircularVersion | None:
+    """Serialise the changes of a symposium's circular (saving the draft, distributing it) and
+    return its latest version as it is now: the first statement of each such change.
+
+    An update that changes nothing locks the symposium's row on PostgreSQL (FOR NO KEY UPDATE,
+    so rows referring to the symposium can still be added) and takes the write lock on SQLite.
+    The version is then read afresh, not taken from what the request loaded before the lock.
+    """
+    session.execute(_LOCK, {"locked_symposium": symposium.id})
+    return session.scalar(
+        sa.select(CircularVersion)
+        .where(CircularVersion.symposium_id == symposium.id)
+        .order_by(CircularVersion.number.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -115,9 +142,9 @@ def save_circular(
 ) -> CircularVersion:
     """Save the organiser's texts: in place on a draft, or as the next version when the latest
     has been distributed (then ``change_summary`` is required). Raises CircularError."""
-    # Two organisers saving at once must not both start the same new version.
-    session.execute(sa.select(Symposium.id).where(Symposium.id == symposium.id).with_for_update())
-    latest = latest_version(session, symposium)
+    # Two organisers saving at once must not both start the same new version, nor may a save
+    # write into a version being distributed: it waits, then finds it distributed.
+    latest = lock_circular(session, symposium)
     if latest is None:
         number = 1
     elif latest.distributed_at is None:
@@ -272,6 +299,10 @@ def mark_distributed(session: Session, version: CircularVersion) -> CircularDocu
 
     Calling it again on a distributed version changes nothing and returns what was frozen.
     """
+    symposium = session.get(Symposium, version.symposium_id)
+    assert symposium is not None
+    # A draft saved meanwhile waits for this freeze, then becomes the next version.
+    lock_circular(session, symposium)
     if version.id is None:  # the unsaved first draft
         session.add(version)
     session.flush()
@@ -279,8 +310,6 @@ def mark_distributed(session: Session, version: CircularVersion) -> CircularDocu
     session.refresh(version, with_for_update=True)
     if version.distributed_at is not None and version.document is not None:
         return CircularDocument.from_dict(version.document)
-    symposium = session.get(Symposium, version.symposium_id)
-    assert symposium is not None
     document = preview_document(
         session,
         symposium,
@@ -293,3 +322,31 @@ def mark_distributed(session: Session, version: CircularVersion) -> CircularDocu
     version.distributed_at = utcnow()
     session.flush()
     return document
+
+
+# --- what the organiser saw ----------------------------------------------------------------
+
+_SEEN_FIELDS = (*TEXT_FIELDS, "change_summary")
+
+
+def draft_fingerprint(version: CircularVersion) -> str:
+    """A short digest of each section and of the change line, dot-joined: the distribution
+    form carries the one of the version the organiser was looking at."""
+    return ".".join(
+        hashlib.sha256((getattr(version, name) or "").encode()).hexdigest()[:8]
+        for name in _SEEN_FIELDS
+    )
+
+
+def changed_since_seen(version: CircularVersion, fingerprint: str) -> list[str]:
+    """The parts of ``version`` whose text differs from ``fingerprint`` (all of them when the
+    fingerprint cannot be read), by the names organisers see; empty when nothing changed."""
+    seen = fingerprint.split(".")
+    now = draft_fingerprint(version).split(".")
+    if len(seen) != len(now):
+        seen = [""] * len(now)
+    return [
+        "what changed" if name == "change_summary" else name.replace("_", " ").capitalize()
+        for name, before, after in zip(_SEEN_FIELDS, seen, now, strict=True)
+        if before != after
+    ]

@@ -144,3 +144,11 @@ class QuotaForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: the form carries only the CSRF token."""
+
+
+class DistributeForm(FlaskForm):
+    """The distribute button, with the version the organiser was looking at: its number and
+    ``draft_fingerprint`` (a form without them, from a script, sends the latest version)."""
+
+    version = HiddenField()
+    fingerprint = HiddenField()

@@ -10,8 +10,11 @@ from flask_login import current_user
 
 from registration import bp
 from registration.circular_services import (
+    changed_since_seen,
     changed_since_sent,
+    draft_fingerprint,
     latest_version,
+    lock_circular,
     outdated_dates_in,
     texts_of,
 )
@@ -28,8 +31,14 @@ from registration.distribution import (
     send_reminders,
 )
 from registration.exports import HEADER, nomination_rows
-from registration.forms import BulkDecisionForm, ConfirmForm, DecisionForm, QuotaForm
-from registration.models import Nomination, NominationStatus
+from registration.forms import (
+    BulkDecisionForm,
+    ConfirmForm,
+    DecisionForm,
+    DistributeForm,
+    QuotaForm,
+)
+from registration.models import CircularVersion, Nomination, NominationStatus
 from registration.nomination_listing import nominations_by_economy, symposium_nominations
 from registration.nominations import NominationError, decide, nominations_open, set_quota
 from symposium import MAX_ROW_ID, db
@@ -205,7 +214,10 @@ def _progress_rows(symposium: Symposium):
 
 @bp.route("/symposia/<int:symposium_id>/distribution")
 def distribution(symposium_id: int) -> Any:
-    symposium = symposium_or_404(symposium_id)
+    return _distribution_page(symposium_or_404(symposium_id))
+
+
+def _distribution_page(symposium: Symposium, status: int = 200) -> Any:
     session = db.session()
     draft = latest_version(session, symposium)
     sent_version, progress = _progress_rows(symposium)
@@ -228,7 +240,8 @@ def distribution(symposium_id: int) -> Any:
         outdated=outdated_dates_in(session, symposium, texts_of(draft)) if draft else [],
         is_open=nominations_open(symposium),
         confirm=ConfirmForm(),
-    )
+        fingerprint=draft_fingerprint(draft) if draft is not None else "",
+    ), status
 
 
 @bp.route("/symposia/<int:symposium_id>/distribution/progress.json")
@@ -245,9 +258,15 @@ def distribution_progress_json(symposium_id: int) -> Any:
 def distribute(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     session = db.session()
-    version = latest_version(session, symposium)
-    if not ConfirmForm().validate_on_submit():
+    form = DistributeForm()
+    if not form.validate_on_submit():
         abort(400)
+    # Under the lock, so a draft saved at this moment waits and becomes the next version.
+    version = lock_circular(session, symposium)
+    if version is not None and (changed := _changed_since_shown(version, form)):
+        session.rollback()
+        flash(changed, "danger")
+        return _distribution_page(symposium, status=409)
     if version is None:
         flash("Write the circular before distributing it.", "warning")
         return redirect(url_for("registration.distribution", symposium_id=symposium.id))
@@ -268,6 +287,22 @@ def distribute(symposium_id: int) -> Any:
             "success",
         )
     return redirect(url_for("registration.distribution", symposium_id=symposium.id))
+
+
+def _changed_since_shown(version: CircularVersion, form: DistributeForm) -> str:
+    """Why the version is not the one the organiser's page showed (empty when it is)."""
+    shown = form.version.data or ""
+    if shown and shown != str(version.number):
+        return (
+            f"Version {version.number} of the circular was saved since your page showed "
+            f"version {shown}; nothing was sent. Read version {version.number}, then distribute."
+        )
+    if form.fingerprint.data and (parts := changed_since_seen(version, form.fingerprint.data)):
+        return (
+            f"Version {version.number} of the circular was changed since you opened this page "
+            f"({', '.join(parts)}); nothing was sent. Read it again, then distribute."
+        )
+    return ""
 
 
 @bp.route("/symposia/<int:symposium_id>/distribution/reminders", methods=["POST"])

@@ -6,16 +6,23 @@ import datetime as dt
 import html
 import io
 import re
+import threading
+import time
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from registration.circular import CircularTexts
 from registration.circular_services import circular_texts_defaults, save_circular
-from registration.models import CircularDelivery
+from registration.distribution import distribute_circular
+from registration.models import CircularDelivery, CircularVersion
+from symposium import db
 from symposium.models import OutboxMessage, Symposium
 from tests.conftest import post_form
 from tests.registration.conftest import nominee
+from tests.registration.test_nomination_review import log_in_another_organiser
 
 LINK = re.compile(r"https?://\S+/nominate/([A-Za-z0-9_-]+)")
 
@@ -201,3 +208,122 @@ def test_a_corrected_address_gets_the_circular_that_failed_to_reach_the_old_one(
     assert post_form(client, f"{base}/send", {}).status_code == 302  # nothing more to send
     send_outbox(app, runner, smtp_server)
     assert len(smtp_server.messages) == 1
+
+
+# --- two organisers, one circular ------------------------------------------------------------
+
+
+def distribute_form(page: str) -> dict:
+    """What pressing "Distribute" on ``page`` submits: the version the page showed."""
+    assert "Distribute version" in page or "Send version" in page, page
+    return dict(re.findall(r'name="(version|fingerprint)" value="([^"]*)"', page))
+
+
+def save_draft_as(client, symposium: Symposium, **texts) -> Any:
+    """An organiser saves the circular's edit form with ``texts`` changed."""
+    fields = {**circular_texts_defaults(symposium).__dict__, **texts, "save": "Save"}
+    return post_form(client, f"/symposia/{symposium.id}/circular/edit", fields)
+
+
+def frozen_version_1(session, symposium: Symposium) -> CircularVersion:
+    session.expire_all()
+    return session.scalars(
+        sa.select(CircularVersion).where(
+            CircularVersion.symposium_id == symposium.id, CircularVersion.number == 1
+        )
+    ).one()
+
+
+def test_the_circular_goes_out_as_the_organiser_read_it_not_as_changed_since(
+    app, client, login, create_user_account, session, invited_symposium, create_focal_point
+):
+    for economy in ("Peru", "Chile", "Viet Nam"):
+        create_focal_point(invited_symposium, economy)
+    write_circular(session, invited_symposium, objectives="Reviewed objectives.")
+    login()
+    other = log_in_another_organiser(app, create_user_account)
+    base = f"/symposia/{invited_symposium.id}/distribution"
+    page = client.get(base).get_data(as_text=True)
+    assert "Distribute version 1 to 3 focal points" in page
+
+    saved = save_draft_as(other, invited_symposium, objectives="B's rewrite, TODO check with PO")
+    assert saved.status_code == 302
+    refused = post_form(client, f"{base}/send", distribute_form(page))
+
+    assert refused.status_code == 409
+    text = html.unescape(refused.get_data(as_text=True))
+    assert (
+        "Version 1 of the circular was changed since you opened this page (Objectives); "
+        "nothing was sent. Read it again, then distribute."
+    ) in text
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+    assert frozen_version_1(session, invited_symposium).distributed_at is None
+
+    # The page shown again is of the draft as it is now: sending from it sends that.
+    sent = post_form(client, f"{base}/send", distribute_form(text), follow_redirects=True)
+    assert "Version 1 queued for 3 focal points." in sent.get_data(as_text=True)
+    assert "B's rewrite" in str(frozen_version_1(session, invited_symposium).document)
+
+    # A page still showing version 1 sends nothing once version 2 has been saved.
+    save_draft_as(other, invited_symposium, objectives="Third.", change_summary="Objectives.")
+    late = post_form(client, f"{base}/send", distribute_form(text))
+    assert late.status_code == 409
+    assert "Version 2 of the circular was saved since your page showed version 1" in (
+        html.unescape(late.get_data(as_text=True))
+    )
+
+
+def test_a_draft_saved_while_it_is_being_distributed_does_not_change_what_went_out(
+    app, client, login, session, invited_symposium, create_focal_point
+):
+    """The organiser saving waits for the distribution to finish, then is told that version 1
+    went out and that their text makes version 2 (which needs a line saying what changed).
+
+    On PostgreSQL only: there the test can see the save waiting for the lock, so the order is
+    certain. (On SQLite the same lock is the database's write lock.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the order of the two is observable on PostgreSQL")
+    create_focal_point(invited_symposium, "Peru")
+    write_circular(session, invited_symposium, objectives="Old.")
+    login()
+    client.get(f"/symposia/{invited_symposium.id}/circular/edit")
+
+    # The distribution runs in the test's session and has not committed yet.
+    version = frozen_version_1(session, invited_symposium)
+    distribute_circular(session, invited_symposium, version, lambda token: f"http://x/{token}")
+    saving: dict[str, Any] = {}
+    thread = threading.Thread(
+        target=lambda: saving.update(
+            response=save_draft_as(client, invited_symposium, objectives="B NEW TEXT")
+        )
+    )
+    thread.start()
+    try:
+        wait_until_a_statement_waits_for_a_lock(app)
+    finally:
+        session.commit()
+        thread.join(timeout=30)
+
+    response = saving["response"]
+    assert response.status_code == 422
+    assert "Version 1 has been distributed, so this is version 2 (Revised)" in html.unescape(
+        response.get_data(as_text=True)
+    )
+    sent = frozen_version_1(session, invited_symposium)
+    assert sent.objectives == "Old."
+    assert "B NEW TEXT" not in str(sent.document) and "Old." in str(sent.document)
+    assert session.scalar(sa.select(sa.func.count(CircularVersion.id))) == 1
+
+
+def wait_until_a_statement_waits_for_a_lock(app, timeout: float = 10.0) -> None:
+    """Return once another connection of this database is waiting for a lock."""
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + timeout
+    with db.database(app).engine.connect() as connection:
+        while connection.execute(waiting).scalar() == 0:
+            assert time.monotonic() < deadline, "the save never waited for the distribution"
+            time.sleep(0.02)
+            connection.rollback()
