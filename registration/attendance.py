@@ -2,8 +2,9 @@
 imported report no registration was matched to, and manual check-ins (importing a report is in
 attendance_import.py).
 
-Every change to a day's attendance first locks the day's row, so that two of them (an import
-and a review decision, say) are applied one after the other and the day's figures stay true.
+Every change to a day's attendance locks the day's row before it writes anything (see lock_day),
+so that two of them (an import and a review decision, say) are applied one after the other, each
+seeing what the other did, and the day's figures stay true.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class AttendanceError(ValueError):
     """A change to attendance that cannot be made; the message says why, for the organiser."""
 
 
+class AlreadyCheckedIn(AttendanceError):
+    """The same check-in is recorded already (the form was sent twice): nothing to do."""
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     """A person of a report that needs an organiser: their rows (the joins of one name and
@@ -60,7 +65,18 @@ def naive_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def lock_day(session: Session, day: SymposiumDay) -> None:
-    session.execute(sa.select(SymposiumDay.id).where(SymposiumDay.id == day.id).with_for_update())
+    """Serialise the changes to ``day``'s attendance: the first statement of each, before any
+    write. Writing first would deadlock on PostgreSQL: a new row referring to the day holds a
+    share lock on it, which two such changes would each wait for the other to give up. An
+    update that changes nothing rather than SELECT … FOR UPDATE, so that on SQLite too it takes
+    the write lock and what follows reads the latest state (objects read before it need
+    reading again)."""
+    session.execute(
+        sa.update(SymposiumDay)
+        .where(SymposiumDay.id == day.id)
+        .values(number=SymposiumDay.number)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def attendance_threshold(session: Session, symposium_id: int) -> int:
@@ -93,7 +109,8 @@ def _check_eligible(registration: Registration, symposium_id: int) -> None:
 def recompute_day(session: Session, day: SymposiumDay) -> None:
     """Recompute every registrant's DayAttendance of ``day`` from its imported rows (matched or
     assigned) and manual checks: minutes are the merged intervals, overlaps counted once; a
-    check-in without a check-out adds no minutes but counts as present."""
+    check-in without a check-out adds no minutes but counts as present. Callers lock the day
+    (lock_day) before they change its sources; it is locked here again for those that don't."""
     lock_day(session, day)
     session.flush()
     threshold = attendance_threshold(session, day.symposium_id)
@@ -187,35 +204,67 @@ def _day_of(session: Session, row: AttendanceRow) -> SymposiumDay:
     return session.get_one(SymposiumDay, row.report.day_id)
 
 
+def _lock_row(session: Session, row: AttendanceRow, statuses: tuple[str, ...]) -> SymposiumDay:
+    """Lock ``row``'s day, then read ``row`` again: the screen the decision was taken on may be
+    older than another organiser's decision, or than an import of the day. Raises
+    AttendanceError, changing nothing, unless the row is still in one of ``statuses``."""
+    day = _day_of(session, row)
+    name = row.name or row.email or "That row"
+    lock_day(session, day)
+    current = session.scalar(
+        sa.select(AttendanceRow)
+        .where(AttendanceRow.id == row.id)
+        .execution_options(populate_existing=True)
+    )
+    if current is None:
+        raise AttendanceError(
+            f"The report of day {day.number} was imported again since the review screen was "
+            f"shown, so {name} may be listed differently now; nothing changed."
+        )
+    if current.status in statuses:
+        return day
+    if current.status in COUNTED:
+        who = current.registration.full_name if current.registration else ""
+        done = f"was already credited to {who or 'a registrant'}"
+    elif current.status == MatchStatus.IGNORED:
+        done = "was already ignored"
+    else:
+        done = "was already brought back to review"
+    raise AttendanceError(f"{name} {done} (perhaps by another organiser); nothing changed.")
+
+
 def assign_row(session: Session, row: AttendanceRow, registration: Registration) -> int:
     """Credit ``row`` (and the same person's other rows to review) to ``registration``; returns
-    how many rows were assigned."""
+    how many rows were assigned. Raises AttendanceError if the row is no longer to review."""
     _check_eligible(registration, row.report.symposium_id)
+    day = _lock_row(session, row, TO_REVIEW)
     rows = _same_person(session, row)
     for each in rows:
         each.status = MatchStatus.ASSIGNED.value
         each.registration_id = registration.id
-    recompute_day(session, _day_of(session, row))
+    recompute_day(session, day)
     return len(rows)
 
 
 def ignore_row(session: Session, row: AttendanceRow) -> int:
     """Leave ``row`` (and the same person's other rows to review) out of attendance — the host's
-    account, a room, a test; returns how many rows were ignored."""
+    account, a room, a test; returns how many rows were ignored. Raises AttendanceError if the
+    row is no longer to review."""
+    day = _lock_row(session, row, TO_REVIEW)
     rows = _same_person(session, row)
     for each in rows:
         each.status = MatchStatus.IGNORED.value
         each.registration_id = None
-    recompute_day(session, _day_of(session, row))
+    recompute_day(session, day)
     return len(rows)
 
 
 def review_again(session: Session, row: AttendanceRow) -> int:
     """Undo "ignore": ``row`` (and the same person's other ignored rows that day) is matched
     again as an import would match it — credited if it now matches a registrant for certain,
-    otherwise back on the review screen. Returns how many rows came back."""
-    if row.status != MatchStatus.IGNORED:
-        raise AttendanceError("Only an ignored row can be reviewed again.")
+    otherwise back on the review screen. Returns how many rows came back. Raises
+    AttendanceError if the row is not ignored (any more)."""
+    day = _lock_row(session, row, (MatchStatus.IGNORED.value,))
     rows = _same_person(session, row, (MatchStatus.IGNORED.value,))
     people = [
         Person(r.id, r.given_name, r.family_name, r.email)
@@ -225,7 +274,7 @@ def review_again(session: Session, row: AttendanceRow) -> int:
         each.status = match.status
         each.registration_id = match.person_id
         each.candidates = list(match.candidates)
-    recompute_day(session, _day_of(session, row))
+    recompute_day(session, day)
     return len(rows)
 
 
@@ -242,18 +291,37 @@ def check_in(
     note: str = "",
 ) -> ManualCheck:
     """Record that ``registration`` was present on ``day`` from ``checked_in_at`` (aware) to
-    ``checked_out_at`` (or, without one, present without a count of minutes)."""
+    ``checked_out_at`` (or, without one, present without a count of minutes). Raises
+    AlreadyCheckedIn when the very same check-in is recorded already (a form sent twice)."""
     _check_eligible(registration, day.symposium_id)
     local_date = checked_in_at.astimezone(day.symposium.zone).date()
     if local_date != day.date:
         raise AttendanceError(f"Day {day.number} is {day.date:%d %B %Y}, not {local_date:%d %B}.")
     if checked_out_at is not None and checked_out_at <= checked_in_at:
         raise AttendanceError("The check-out must be later than the check-in.")
+    lock_day(session, day)
+    arrived, left = naive_utc(checked_in_at), checked_out_at and naive_utc(checked_out_at)
+    same = sa.select(ManualCheck.id).where(
+        ManualCheck.registration_id == registration.id,
+        ManualCheck.day_id == day.id,
+        ManualCheck.checked_in_at == arrived,
+        ManualCheck.checked_out_at.is_not_distinct_from(left),
+    )
+    if session.scalar(same) is not None:
+        zone = day.symposium.zone
+        times = f"at {checked_in_at.astimezone(zone):%H:%M}"
+        if checked_out_at is not None:
+            times = f"from {checked_in_at.astimezone(zone):%H:%M} to "
+            times += f"{checked_out_at.astimezone(zone):%H:%M}"
+        raise AlreadyCheckedIn(
+            f"{registration.full_name}'s check-in on day {day.number} {times} is recorded "
+            "already; nothing changed."
+        )
     check = ManualCheck(
         registration_id=registration.id,
         day_id=day.id,
-        checked_in_at=naive_utc(checked_in_at),
-        checked_out_at=naive_utc(checked_out_at) if checked_out_at else None,
+        checked_in_at=arrived,
+        checked_out_at=left,
         recorded_by_id=user.id if user else None,
         note=note.strip()[:300],
     )
@@ -264,8 +332,15 @@ def check_in(
 
 
 def remove_check(session: Session, check: ManualCheck) -> None:
-    """Take back a manual check-in recorded by mistake; the day's attendance follows."""
+    """Take back a manual check-in recorded by mistake; the day's attendance follows. Raises
+    AttendanceError if it was removed already (the button pressed in two tabs)."""
     day = check.day
+    lock_day(session, day)
+    if session.scalar(sa.select(ManualCheck.id).where(ManualCheck.id == check.id)) is None:
+        raise AttendanceError(
+            f"The check-in of {check.registration.full_name} on day {day.number} was removed "
+            "already; nothing changed."
+        )
     session.delete(check)
     session.flush()
     recompute_day(session, day)

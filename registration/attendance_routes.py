@@ -14,6 +14,7 @@ from registration import bp
 from registration.attendance import (
     COUNTED,
     TO_REVIEW,
+    AlreadyCheckedIn,
     AttendanceError,
     assign_row,
     attendance_threshold,
@@ -179,30 +180,26 @@ def attendance_review_row(symposium_id: int, row_id: int) -> Any:
         flash("Choose to assign the row to a registrant, or to ignore it.", "danger")
         return redirect(back)
     name = row.name or row.email
-    if form.action.data == "ignore":
-        ignore_row(session, row)
-        return _done(symposium, f"Ignored {name}.", "registration.attendance_review")
-    if form.action.data == "review-again":
-        try:
-            review_again(session, row)
-        except AttendanceError as error:
-            session.rollback()
-            flash(str(error), "danger")
-            return redirect(back)
-        outcome = "credited to a registrant" if row.status == MatchStatus.MATCHED else "to review"
-        message = f"{name} is no longer ignored: {outcome}."
-        return _done(symposium, message, "registration.attendance_review")
-    registration = session.get(Registration, form.registration_id.data or 0)
-    if registration is None:
-        flash(f"Choose the registrant {name} is.", "danger")
-        return redirect(back)
     try:
-        assign_row(session, row, registration)
+        if form.action.data == "ignore":
+            ignore_row(session, row)
+            message = f"Ignored {name}."
+        elif form.action.data == "review-again":
+            review_again(session, row)
+            matched = row.status == MatchStatus.MATCHED
+            outcome = "credited to a registrant" if matched else "to review"
+            message = f"{name} is no longer ignored: {outcome}."
+        else:
+            registration = session.get(Registration, form.registration_id.data or 0)
+            if registration is None:
+                flash(f"Choose the registrant {name} is.", "danger")
+                return redirect(back)
+            assign_row(session, row, registration)
+            message = f"Credited {name} to {registration.full_name}."
     except AttendanceError as error:
         session.rollback()
         flash(str(error), "danger")
         return redirect(back)
-    message = f"Credited {name} to {registration.full_name}."
     return _done(symposium, message, "registration.attendance_review")
 
 
@@ -220,6 +217,10 @@ def attendance_check_in(symposium_id: int) -> Any:
             arrived = _host_time(symposium, day, form.checked_in.data)
             left = _host_time(symposium, day, form.checked_out.data)
             check_in(session, registration, day, arrived, left, current_user, form.note.data or "")
+        except AlreadyCheckedIn as same:  # the form sent twice: what it asks for is done
+            session.rollback()
+            flash(str(same), "info")
+            return redirect(url_for("registration.attendance", symposium_id=symposium.id))
         except (AttendanceError, ValueError) as error:
             session.rollback()
             form.form_errors.append(str(error))
@@ -237,7 +238,12 @@ def attendance_remove_check(symposium_id: int, check_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     check = _check_or_404(symposium, check_id)
     message = f"Removed the check-in of {check.registration.full_name} on day {check.day.number}."
-    remove_check(db.session(), check)
+    try:
+        remove_check(db.session(), check)
+    except AttendanceError as error:
+        db.session().rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("registration.attendance", symposium_id=symposium.id))
     return _done(symposium, message)
 
 
