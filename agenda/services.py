@@ -13,7 +13,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, selectinload
 
 from agenda.checks import Warning, double_bookings, long_days, missing_speakers
-from agenda.models import AgendaItem, ItemPerson, Speaker
+from agenda.models import AgendaItem, ItemPerson, Speaker, lock_agenda
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
 from symposium.links import is_web_link
@@ -345,6 +345,7 @@ def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
             f"“{preset.label}” needs {len(preset.days)} days; this symposium has "
             f"{len(symposium.days)}."
         )
+    lock_agenda(session, symposium)  # a template pressed twice at once is added once
     if has_items(session, symposium):
         raise AgendaError("The agenda already has items; a template only fills an empty one.")
     count = 0
