@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from agenda.models import ItemPerson, Speaker
+from agenda.models import ItemPerson, Speaker, lock_agenda
 from agenda.services import AgendaError
 from symposium.models import Symposium
+from symposium.names import name_key
 
 
 @dataclass
@@ -24,16 +25,23 @@ class SpeakerInput:
 def save_speaker(
     session: Session, symposium: Symposium, data: SpeakerInput, speaker: Speaker | None = None
 ) -> Speaker:
-    """Add a speaker to the symposium, or change one; e-mails are unique per symposium."""
+    """Add a speaker to the symposium, or change one; e-mails are unique per symposium, and a
+    speaker without one is refused when one of the same name and economy, without an e-mail
+    address either, is listed (the same form sent twice, most likely)."""
     email = data.email.strip().lower() if data.email else None
+    lock_agenda(session, symposium)  # the same speaker sent twice at once is added once
+    others = sa.select(Speaker).where(Speaker.symposium_id == symposium.id).limit(1)
+    if speaker is not None:
+        others = others.where(Speaker.id != speaker.id)
     if email:
-        clash = sa.select(Speaker.id).where(
-            Speaker.symposium_id == symposium.id, sa.func.lower(Speaker.email) == email
-        )
-        if speaker is not None:
-            clash = clash.where(Speaker.id != speaker.id)
-        if session.scalar(clash) is not None:
+        if session.scalar(others.where(sa.func.lower(Speaker.email) == email)) is not None:
             raise AgendaError(f"A speaker with the e-mail address {email} is already listed.")
+    elif same := session.scalar(_same_person_without_email(others, data)):
+        where = f" ({same.economy.name})" if same.economy else ""
+        raise AgendaError(
+            f"{same.name}{where} is already listed without an e-mail address. If this is "
+            "another person, give their e-mail address; to change the listed one, edit it."
+        )
     if speaker is None:
         speaker = Speaker(symposium_id=symposium.id)
         session.add(speaker)
@@ -50,6 +58,14 @@ def save_speaker(
     speaker.sex = data.sex
     session.flush()
     return speaker
+
+
+def _same_person_without_email(others: sa.Select, data: SpeakerInput) -> sa.Select:
+    return others.where(
+        Speaker.email.is_(None),
+        Speaker.name_key == name_key(data.name),
+        Speaker.economy_id.is_not_distinct_from(data.economy_id),
+    )
 
 
 def list_speakers(session: Session, symposium: Symposium) -> list[Speaker]:
