@@ -220,12 +220,32 @@ def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> Non
 
 
 def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
-    """Create a symposium from ``setup``; raises SetupError and adds nothing if it is wrong."""
+    """Create a symposium from ``setup``; raises SetupError and adds nothing if it is wrong,
+    or if it is already there (the same project number and title: the form sent twice)."""
+    if same := _same_symposium(session, setup):
+        raise SetupError(
+            {
+                "project_number": f"“{same.title}” ({same.project_number}) is already set up, "
+                f"since {same.created_at:%-d %b %Y}. Open it from the list of symposia to "
+                "change it, or give this one its own project number or title."
+            }
+        )
     symposium = Symposium()
     _apply(session, symposium, setup)
     session.add(symposium)
     session.flush()
     return symposium
+
+
+def _same_symposium(session: Session, setup: SymposiumSetup) -> Symposium | None:
+    return session.scalar(
+        sa.select(Symposium)
+        .where(
+            sa.func.lower(Symposium.project_number) == setup.project_number.strip().lower(),
+            sa.func.lower(Symposium.title) == setup.title.strip().lower(),
+        )
+        .limit(1)
+    )
 
 
 # What features do when a set-up changes (registration: new places go to the waiting list).

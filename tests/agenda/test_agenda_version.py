@@ -173,7 +173,7 @@ def test_an_unsaved_change_shows_in_its_own_session_and_goes_with_a_rollback(
 
 
 def test_renaming_an_economy_gives_every_symposium_a_new_version(session, create_symposium_record):
-    first, second = create_symposium_record(), create_symposium_record()
+    first, second = create_symposium_record(), create_symposium_record(title="Another symposium")
     session.commit()
     versions = {first.agenda_version, second.agenda_version}
     economy = session.scalars(sa.select(Economy).where(Economy.code == "VNM")).one()

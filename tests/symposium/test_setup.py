@@ -203,6 +203,25 @@ def test_every_problem_is_reported_at_once(client, login):
         assert f'id="{field}-error"' in page
 
 
+def test_the_same_new_symposium_sent_twice_is_set_up_once(client, login, session):
+    login()
+    data = form_data(project_number="SME 02 2026A", title="Second symposium")
+    assert post_form(client, "/symposia/new", data).status_code == 302
+    # Sent again (the page reloaded, or the button pressed again), with other spacing and case.
+    again = post_form(
+        client, "/symposia/new", {**data, "title": " second SYMPOSIUM", "capacity": "90"}
+    )
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert 'id="project_number-error"' in text
+    assert "“Second symposium” (SME 02 2026A) is already set up, since" in text
+    assert count(session, Symposium) == 1
+    # Another symposium of the same project (a second event) has a title of its own.
+    other = {**data, "title": "Second symposium: follow-up"}
+    assert post_form(client, "/symposia/new", other).status_code == 302
+    assert count(session, Symposium) == 2
+
+
 def test_bad_edit_changes_nothing(client, login, session, create_symposium_record):
     symposium = create_symposium_record(title="Before")
     login()
