@@ -113,7 +113,7 @@ CLOSING = ("delete", "remove", "erase", "cancel", "withdraw", "revoke", "bulk", 
 # items, the survey is open, the organiser is logged in…): posted with the fields they have.
 UNSHOWN_FORMS = {
     "agenda.use_preset": ["preset"],
-    "registration.distribute": [],
+    "registration.distribute": ["version", "fingerprint"],
     "surveys.open": [],
     "surveys.remove_question": [],
     "surveys.remove_section": [],
