@@ -193,6 +193,46 @@ def test_an_erased_speaker_leaves_the_agenda_and_is_still_counted_once(
     assert lan.erased_registration_id is None and lan.email == "lan@example.vn"
 
 
+def test_an_erased_participant_on_the_agenda_under_their_name_is_still_counted_once(
+    client, login, session, invited_symposium, create_registration, economies
+):
+    """Lan registered on the open form; the organisers put her on the agenda by name alone,
+    typed without accents. The report counts her once, as a speaker; erased, she leaves the
+    agenda and is still counted once. A namesake of another sex is another person: kept."""
+    from agenda.services import ItemInput, add_item
+    from agenda.speakers import SpeakerInput, save_speaker
+
+    symposium, viet_nam = invited_symposium, economies["Viet Nam"].id
+    lan = create_registration(symposium, given_name="Lan", family_name="Nguyễn Thị",
+                              email="lan@example.vn", economy="Viet Nam")  # fmt: skip
+    people = [
+        save_speaker(session, symposium, SpeakerInput(name, email, viet_nam, "", sex))
+        for name, email, sex in (
+            ("NGUYEN THI Lan", None, "Prefer not to say"),
+            ("Lan Nguyen Thi", "lan.n@example.vn", "Male"),
+        )
+    ]
+    add_item(session, symposium.days[0], ItemInput("panel", "Panel", 60, "", (people[0].id,)))
+    add_item(session, symposium.days[1], ItemInput("panel", "Panel 2", 60, "", (people[1].id,)))
+    session.commit()
+    login()
+    report = f"/api/symposia/{symposium.id}/report"
+
+    def counts() -> tuple:
+        figures = client.get(report).get_json()
+        return figures["speakers"]["total"], figures["participants"]["registered"]["total"]
+
+    before = counts()
+    assert before == (2, 0)  # Lan (the agenda's and her registration) and the male namesake
+    url = f"/symposia/{symposium.id}/registrations/{lan.id}/erase"
+    assert post_form(client, url, {"understood": "y"}).status_code == 302
+    assert counts() == before
+    session.expire_all()
+    her, namesake = (session.get(type(p), p.id) for p in people)
+    assert (her.name, her.erased_registration_id) == ("(erased)", lan.id)
+    assert (namesake.name, namesake.erased_registration_id) == ("Lan Nguyen Thi", None)
+
+
 def test_an_erased_person_leaves_the_waiting_list_and_cancellations_still_promote(
     client, login, session, economies, create_symposium_record
 ):
