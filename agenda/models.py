@@ -142,19 +142,3 @@ def _new_agenda_version(session: Session, _flush_context) -> None:
     for symposium in session.identity_map.values():  # the loaded copies know it too
         if isinstance(symposium, Symposium) and (everyone or symposium.id in symposium_ids):
             set_committed_value(symposium, "agenda_version", version)
-
-
-def lock_agenda(session: Session, symposium: Symposium) -> None:
-    """Serialise changes of one symposium's agenda that check before they write ("only an empty
-    agenda", "no speaker with this e-mail yet"): the first statement of such a change.
-
-    An update of the symposium row, which changes nothing (the version is replaced anyway when
-    the change flushes): on PostgreSQL it takes the row lock, on SQLite the database's write
-    lock, so a second request waits here until the first has committed and then sees its rows.
-    """
-    session.execute(
-        sa.update(Symposium)
-        .where(Symposium.id == symposium.id)
-        .values(agenda_version=Symposium.agenda_version, updated_at=Symposium.updated_at)
-        .execution_options(synchronize_session=False)
-    )

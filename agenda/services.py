@@ -13,12 +13,12 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, selectinload
 
 from agenda.checks import Warning, double_bookings, long_days, missing_speakers
-from agenda.models import AgendaItem, ItemPerson, Speaker, lock_agenda
+from agenda.models import AgendaItem, ItemPerson, Speaker
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
 from symposium.links import is_web_link
 from symposium.models import Economy, Symposium, SymposiumDay
-from symposium.services import skipped_start
+from symposium.services import lock_symposium, skipped_start
 
 MAX_DURATION = 8 * 60
 
@@ -345,7 +345,7 @@ def apply_preset(session: Session, symposium: Symposium, name: str) -> int:
             f"“{preset.label}” needs {len(preset.days)} days; this symposium has "
             f"{len(symposium.days)}."
         )
-    lock_agenda(session, symposium)  # a template pressed twice at once is added once
+    lock_symposium(session, symposium.id)  # a template pressed twice at once is added once
     if has_items(session, symposium):
         raise AgendaError("The agenda already has items; a template only fills an empty one.")
     count = 0

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from agenda.models import ItemPerson, Speaker, lock_agenda
+from agenda.models import ItemPerson, Speaker
 from agenda.services import AgendaError
 from symposium.models import Symposium
 from symposium.names import name_key
+from symposium.services import lock_symposium
 
 
 @dataclass
@@ -29,7 +30,7 @@ def save_speaker(
     speaker without one is refused when one of the same name and economy, without an e-mail
     address either, is listed (the same form sent twice, most likely)."""
     email = data.email.strip().lower() if data.email else None
-    lock_agenda(session, symposium)  # the same speaker sent twice at once is added once
+    lock_symposium(session, symposium.id)  # the same speaker sent twice at once is added once
     others = sa.select(Speaker).where(Speaker.symposium_id == symposium.id).limit(1)
     if speaker is not None:
         others = others.where(Speaker.id != speaker.id)

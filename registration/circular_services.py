@@ -27,7 +27,7 @@ from registration.circular_dates import OutdatedDate, SetupDate, outdated_dates
 from registration.circular_defaults import default_texts
 from registration.models import DEFAULT_QUOTA, CircularVersion, NominationQuota
 from symposium.models import SupersededDate, Symposium, utcnow
-from symposium.services import DATED_FIELDS
+from symposium.services import DATED_FIELDS, lock_symposium
 
 SUMMARY_MAX = 300  # the column's length
 TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(CircularTexts))
@@ -52,23 +52,11 @@ def latest_version(session: Session, symposium: Symposium) -> CircularVersion | 
     )
 
 
-_LOCK = (
-    sa.update(Symposium)
-    .where(Symposium.id == sa.bindparam("locked_symposium"))
-    .values(updated_at=Symposium.updated_at)  # changes nothing (named, so not bumped either)
-    .execution_options(synchronize_session=False)
-)
-
-
 def lock_circular(session: Session, symposium: Symposium) -> CircularVersion | None:
     """Serialise the changes of a symposium's circular (saving the draft, distributing it) and
-    return its latest version as it is now: the first statement of each such change.
-
-    An update that changes nothing locks the symposium's row on PostgreSQL (FOR NO KEY UPDATE,
-    so rows referring to the symposium can still be added) and takes the write lock on SQLite.
-    The version is then read afresh, not taken from what the request loaded before the lock.
-    """
-    session.execute(_LOCK, {"locked_symposium": symposium.id})
+    return its latest version as it is now (read afresh after the lock, not taken from what
+    the request loaded before it): the first statement of each such change."""
+    lock_symposium(session, symposium.id)
     return session.scalar(
         sa.select(CircularVersion)
         .where(CircularVersion.symposium_id == symposium.id)

@@ -130,6 +130,7 @@ def settings(symposium_id: int) -> Any:
     form, status = SettingsForm(), 422
     if request.method != "POST":
         form, status = _saved(SettingsForm, survey), 200
+        remember_seen(form)
     elif conflicts := merge_concurrent(form, _saved(SettingsForm, survey)):
         form.form_errors.append(conflict_message(conflicts))
         status = 409
@@ -146,12 +147,11 @@ def settings(symposium_id: int) -> Any:
 
 
 def _saved(form_class: type[FormT], record: Any, sections: list | None = None) -> FormT:
-    """An edit form filled from what is saved now, remembering it (to compare on saving)."""
+    """An edit form filled from what is saved now (to show, and to compare on saving)."""
     form = form_class(formdata=None)
     if sections is not None:
         form.offer(sections)
     form.fill_from(record)
-    remember_seen(form)
     return form
 
 
@@ -203,6 +203,7 @@ def edit_question(symposium_id: int, question_id: int) -> Any:
     form.offer(survey.sections)
     if request.method != "POST":
         form = _saved(QuestionForm, question, survey.sections)
+        remember_seen(form)
     elif conflicts := merge_concurrent(form, _saved(QuestionForm, question, survey.sections)):
         form.form_errors.append(conflict_message(conflicts))
         page = (symposium, survey, form, question, question.section)

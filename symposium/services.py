@@ -336,3 +336,18 @@ def utc_offset_label(zone: ZoneInfo, moment: dt.datetime) -> str:
     sign = "+" if minutes >= 0 else "−"
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def lock_symposium(session: Session, symposium_id: int) -> None:
+    """Serialise changes to one symposium that check before they write (an agenda that must be
+    empty, a speaker not listed yet, a circular draft not yet sent): the first statement of
+    each. An update of the symposium's row that changes nothing (``updated_at`` named, so not
+    bumped): on PostgreSQL it takes the row lock (FOR NO KEY UPDATE: rows referring to the
+    symposium can still be added), on SQLite the database's write lock, so a second request
+    waits here until the first has committed and then sees its rows."""
+    session.execute(
+        sa.update(Symposium)
+        .where(Symposium.id == symposium_id)
+        .values(updated_at=Symposium.updated_at)
+        .execution_options(synchronize_session=False)
+    )
