@@ -6,7 +6,7 @@ import base64
 import hashlib
 import re
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -43,10 +43,37 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
+def _nothing() -> None:
+    return None
+
+
 class Mailer(Protocol):
+    """Sends outbox rows. ``before_data`` runs once the mail is ready to go but before the
+    server can accept it (for SMTP: after the envelope, before DATA); if it raises, the mail
+    is not sent."""
+
     def __enter__(self) -> Mailer: ...
     def __exit__(self, *exc: object) -> None: ...
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None: ...
+
+
+class _HookBeforeData:
+    """smtplib's client with a hook between the envelope (MAIL FROM, RCPT TO, answered) and
+    the DATA command, the one point after which the server may accept the mail."""
+
+    before_data: Callable[[], None] = staticmethod(_nothing)
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.before_data()
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_HookBeforeData, smtplib.SMTP):
+    pass
+
+
+class _SMTPOverSSL(_HookBeforeData, smtplib.SMTP_SSL):
+    pass
 
 
 class SmtpMailer:
@@ -54,11 +81,11 @@ class SmtpMailer:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _SMTP | _SMTPOverSSL | None = None
 
     def __enter__(self) -> SmtpMailer:
         config = self.config
-        factory = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        factory = _SMTPOverSSL if config["MAIL_USE_SSL"] else _SMTP
         self.connection = factory(config["MAIL_HOST"], config["MAIL_PORT"], timeout=30)
         if config["MAIL_USE_STARTTLS"] and not config["MAIL_USE_SSL"]:
             self.connection.starttls()
@@ -74,9 +101,14 @@ class SmtpMailer:
                 self.connection.close()
             self.connection = None
 
-    def send(self, message: OutboxMessage) -> None:
-        assert self.connection is not None, "use the mailer as a context manager"
-        self.connection.send_message(build_email(message, self.config["MAIL_SENDER"]))
+    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None:
+        connection = self.connection
+        assert connection is not None, "use the mailer as a context manager"
+        connection.before_data = before_data
+        try:
+            connection.send_message(build_email(message, self.config["MAIL_SENDER"]))
+        finally:
+            connection.before_data = _nothing
 
 
 class FileMailer:
@@ -93,11 +125,13 @@ class FileMailer:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", message.idempotency_key)[:120]
         target = self.folder / f"{message.id:08d}-{name}.eml"
         partial = target.with_suffix(".part")
-        partial.write_bytes(bytes(build_email(message, self.sender)))
+        content = bytes(build_email(message, self.sender))
+        before_data()
+        partial.write_bytes(content)
         partial.replace(target)  # atomic: a reader never sees half a mail
 
 

@@ -2,8 +2,11 @@
 outcome at once. Why no mail is lost or sent twice is told in ``symposium/outbox.py``.
 
 Each outcome is one statement on an autocommit connection held for the batch: on PostgreSQL
-one round trip per mail instead of three (BEGIN, UPDATE, COMMIT), which was most of the
-worker's own time beside the SMTP dialogue.
+one round trip per mail instead of three (BEGIN, UPDATE, COMMIT). That round trip runs on a
+thread of its own (``_Recorder``) while the next mail's envelope (MAIL FROM, RCPT TO) goes to
+the mail server, and the next mail's DATA waits until it is committed: the database's turn
+and the mail server's overlap instead of adding up, and still at most one accepted mail at a
+time is not yet recorded as sent.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -118,7 +123,7 @@ def deliver_batch(
     if not batch:
         return report
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as outcomes:
+    with _Recorder(engine) as outcomes:
         _send_batch(
             outcomes,
             batch,
@@ -132,8 +137,58 @@ def deliver_batch(
     return report
 
 
+class OutcomeNotRecorded(Exception):
+    """The database did not take a sent mail's outcome: the batch stops before the next mail
+    can be accepted (the cause is chained)."""
+
+
+class _Recorder:
+    """The batch's autocommit connection, used on a thread of its own. ``call`` runs a function
+    with it and waits for the result; ``record_sent`` hands over a sent mail and returns at once;
+    ``settle`` waits until that is committed. Each of them settles the last sent mail first, so
+    outcomes are committed in order and never more than one is outstanding."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-outcomes")
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> _Recorder:
+        self._connection = self._thread.submit(self._connect).result()
+        return self
+
+    def _connect(self) -> sa.Connection:
+        return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.settle()  # a mail the server accepted: its "sent" must not be dropped
+        finally:
+            if self._connection is not None:
+                self._thread.submit(self._connection.close).result()
+            self._thread.shutdown()
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        self.settle()
+        return self._thread.submit(function, self._connection, *args).result()
+
+    def record_sent(self, message: OutboxMessage) -> None:
+        self.settle()
+        self._pending = self._thread.submit(_mark_sent, self._connection, message)
+
+    def settle(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            pending.result()
+        except Exception as error:
+            raise OutcomeNotRecorded("a sent mail could not be recorded as sent") from error
+
+
 def _send_batch(
-    outcomes: sa.Connection,
+    outcomes: _Recorder,
     batch: list[OutboxMessage],
     mailer_factory: Callable[[], Mailer],
     report: DeliveryReport,
@@ -171,7 +226,7 @@ def _send_batch(
 
 
 def _send_one(
-    outcomes: sa.Connection,
+    outcomes: _Recorder,
     mailer: Mailer,
     message: OutboxMessage,
     tokens: dict[int, dt.datetime | None],
@@ -186,15 +241,19 @@ def _send_one(
     # lease is well above the SMTP timeout), so it is renewed only once older: this spares a
     # write per mail, which is most of a worker's time beside the SMTP dialogue itself.
     if token is None or now - token >= lease / 2:
-        if not _update_claimed(outcomes, message.id, token, {"claimed_at": now}):
+        if not outcomes.call(_update_claimed, message.id, token, {"claimed_at": now}):
             return False, None  # our lease ran out and another worker took the mail over
         tokens[message.id] = token = now
     try:
-        mailer.send(message)
+        # The last mail's "sent" is committed while this one's envelope goes out; this mail's
+        # DATA waits for that commit (settle), so a crash never leaves two sent mails unrecorded.
+        mailer.send(message, before_data=outcomes.settle)
+    except OutcomeNotRecorded:
+        raise
     except Exception as error:
         _record_failure(outcomes, message, token, error, max_attempts, report)
         return True, error
-    _mark_sent(outcomes, message)
+    outcomes.record_sent(message)
     report.sent += 1
     return True, None
 
@@ -243,7 +302,7 @@ def _update_claimed(
 
 
 def _record_failure(
-    outcomes: sa.Connection,
+    outcomes: _Recorder,
     message: OutboxMessage,
     token: dt.datetime | None,
     error: Exception,
@@ -259,7 +318,7 @@ def _record_failure(
             "next_attempt_at": utcnow() + retry_delay(message.attempts),
         }
     values["last_error"] = describe_error(error)[:2000]
-    if _update_claimed(outcomes, message.id, token, values):
+    if outcomes.call(_update_claimed, message.id, token, values):
         if values["status"] == MailStatus.FAILED:
             report.failed += 1
         else:
@@ -267,7 +326,7 @@ def _record_failure(
 
 
 def _release(
-    outcomes: sa.Connection,
+    outcomes: _Recorder,
     pending: list[OutboxMessage],
     tokens: dict[int, dt.datetime | None],
     report: DeliveryReport,
@@ -275,5 +334,5 @@ def _release(
     """Hand unsent claims back, due at once, without counting an attempt they never had."""
     back = {"status": MailStatus.QUEUED, "claimed_at": None, "attempts": OutboxMessage.attempts - 1}
     for message in pending:
-        if _update_claimed(outcomes, message.id, tokens[message.id], back):
+        if outcomes.call(_update_claimed, message.id, tokens[message.id], back):
             report.released += 1
