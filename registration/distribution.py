@@ -122,11 +122,11 @@ def distribute_circular(
         key = f"gic:{symposium.id}:v{version.number}:focal-point-{focal_point.id}"
         if delivery is not None:  # its mail failed, or the address was corrected since
             key += f":after-{delivery.message_id}"
-        message = queue_mail(session, key, focal_point.email, text.subject, text.body, [pdf])
+        message_id = queue_mail(session, key, focal_point.email, text.subject, text.body, [pdf])
         if delivery is None:
             delivery = CircularDelivery(version=version, focal_point=focal_point)
             session.add(delivery)
-        delivery.message = message
+        delivery.message_id = message_id
         result.queued += 1
     session.flush()
     return result
@@ -232,8 +232,9 @@ def send_reminders(
 
 def queue_invitation_mail(
     session: Session, symposium: Symposium, decision: Decision, link: LinkBuilder
-) -> OutboxMessage:
-    """Queue an accepted nominee's invitation to register, in the acceptance's transaction."""
+) -> int:
+    """Queue an accepted nominee's invitation to register, in the acceptance's transaction;
+    the id of its mail."""
     nomination = decision.nomination
     assert decision.invitation_token and nomination.invitation is not None
     text = invitation_mail(

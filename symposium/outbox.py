@@ -63,8 +63,9 @@ def queue_mail(
     subject: str,
     body: str,
     attachments: Iterable[Attachment] = (),
-) -> OutboxMessage:
-    """Queue a mail in the caller's transaction; a key already queued returns that mail."""
+) -> int:
+    """Queue a mail in the caller's transaction and return its id; a key already queued
+    returns that mail's id (and leaves it as it is)."""
     values = {
         "idempotency_key": key,
         "recipient": recipient,
@@ -82,23 +83,28 @@ def queue_mail(
     # One statement when the key is new. Another transaction may queue the same key meanwhile:
     # then this insert waits for it and does nothing. (A savepoint would not do: on SQLite,
     # releasing a savepoint that opened the transaction commits it, and the mail would no
-    # longer go with the caller's change.)
-    queued = session.scalar(_queue_statement(session.get_bind().dialect.name), values)
+    # longer go with the caller's change.) On the session's connection, not through the ORM:
+    # registering queues a mail on every request, and the ORM's bulk insert machinery cost
+    # more than the statement itself.
+    connection = session.connection()
+    queued = connection.scalar(_queue_statement(connection.dialect.name), values)
     if queued is not None:
         return queued
-    return session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
-    ).one()
+    table = OutboxMessage.__table__
+    return connection.execute(
+        sa.select(table.c.id).where(table.c.idempotency_key == key)
+    ).scalar_one()
 
 
 @functools.cache
 def _queue_statement(dialect: str) -> sa.Insert:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING, built once per dialect (the values are
-    parameters): registering queues a mail on every request."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect (the values are
+    parameters)."""
+    table = OutboxMessage.__table__
     return (
-        _insert_for(dialect)(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
-        .returning(OutboxMessage)
+        _insert_for(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.id)
     )
 
 

@@ -96,7 +96,9 @@ def filled_symposium(session, create_symposium_record, economies):
         ManualCheck(registration_id=rosa.id, day_id=symposium.days[0].id, checked_in_at=start)
     )
     survey_for(session, symposium)
-    mail = queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
+    mail = session.get(
+        OutboxMessage, queue_mail(session, "access-test", "someone@example.org", "Subject", "Body")
+    )
     mail.status, mail.attempts, mail.last_error = "failed", 5, "550 Mailbox unavailable"
     session.commit()
     return symposium

@@ -36,7 +36,7 @@ def test_a_queued_mail_lives_and_dies_with_the_callers_transaction(session):
     session.commit()
     again = queue_mail(session, "gic:1:focal-1", "fp@example.org", "Circular (again)", "Hi")
     session.commit()
-    assert again.id == first.id
+    assert again == first
     assert [m.subject for m in rows(session).values()] == ["Circular"]
 
 
@@ -78,7 +78,7 @@ def test_one_key_queued_by_two_transactions_at_once_is_one_mail(app, session):
 
     def queue_from_another_transaction() -> None:
         with db.database(app).sessionmaker() as other:
-            theirs.append(queue_mail(other, "invite:7", "guest@example.org", "Invitation", "").id)
+            theirs.append(queue_mail(other, "invite:7", "guest@example.org", "Invitation", ""))
             other.commit()
 
     racer = threading.Thread(target=queue_from_another_transaction)
@@ -87,7 +87,7 @@ def test_one_key_queued_by_two_transactions_at_once_is_one_mail(app, session):
     assert racer.is_alive(), "the other insert waits for this transaction"
     session.commit()
     racer.join(timeout=30)
-    assert theirs == [mine.id]
+    assert theirs == [mine]
     assert list(rows(session)) == ["invite:7"]
 
 
