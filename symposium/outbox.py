@@ -19,7 +19,9 @@ How a mail is neither lost nor sent twice:
   4… minutes) until ``MAIL_MAX_ATTEMPTS``, then it fails. Organisers can queue it again.
 
 The one residual window lies between the mail server accepting a mail (its reply to the data)
-and the commit of "sent" — one round trip to the database. A worker killed there, or losing
+and the commit of "sent" — one round trip to the database, which overlaps the next mail's
+envelope (the next mail's data waits for it, so only one mail at a time is in the window).
+A worker killed there, or losing
 its database there, leaves a delivered mail in ``sending``, and it is sent again when the lease
 runs out; a connection lost while waiting for that reply is the same window seen from the
 other side (the mail may have been accepted, so it is retried). SMTP offers no way to close

@@ -213,9 +213,13 @@ def _send_batch(
                 return
             while pending and not stop.is_set():
                 message = pending.pop(0)
-                tried, error = _send_one(
-                    outcomes, mailer, message, tokens, lease, max_attempts, report
-                )
+                try:
+                    tried, error = _send_one(
+                        outcomes, mailer, message, tokens, lease, max_attempts, report
+                    )
+                except OutcomeNotRecorded:
+                    pending.insert(0, message)  # its data never went out: hand it back too
+                    raise
                 if error is not None and breaks_connection(error):
                     break
                 if tried and pause and pending:
