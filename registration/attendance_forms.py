@@ -13,13 +13,16 @@ from symposium import MAX_ROW_ID
 from symposium.models import Symposium
 from symposium.services import known_timezones
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class AttendanceImportForm(FlaskForm):
     file = FileField(
         "Attendance report",
         validators=[FileRequired(message="Choose the report file of the day.")],
-        description="The CSV file exactly as Zoom or Teams gave it, at most 5 MB.",
-        render_kw={"accept": ".csv,.txt,text/csv,text/plain"},
+        description="The file exactly as Zoom or Teams gave it, CSV or Excel workbook (.xlsx), "
+        "at most 5 MB.",
+        render_kw={"accept": f".csv,.txt,.xlsx,text/csv,text/plain,{XLSX}"},
     )
     source = SelectField(
         "Platform",

@@ -1,6 +1,7 @@
 """Reading the attendance reports videoconference platforms export — Zoom's participant report
-and Microsoft Teams' attendance list — into joins with UTC times (the clock times themselves
-are read in report_times.py). Pure: bytes in, plain data out."""
+and Microsoft Teams' attendance list, as CSV or as a workbook (read in attendance_workbooks.py)
+— into joins with UTC times (the clock times themselves are read in report_times.py). Pure:
+bytes in, plain data out."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from registration.attendance_workbooks import WorkbookError, is_workbook, workbook_sheets
 from registration.report_times import duration_of, instant, is_day_first
 
 MAX_REPORT_BYTES = 5 * 1024 * 1024
@@ -43,18 +45,27 @@ EXPECTED = {
     "zoom": "Name (Original Name), User Email, Join Time, Leave Time",
     "teams": "Name, First Join, Last Leave, In-Meeting Duration, Email (in “2. Participants”)",
 }
-# A line alone naming a section of a Teams list: "2. Participants" (or unnumbered, in English).
-SECTION_TITLE = re.compile(
-    r"^(?:\d+\.\s*(\S.*)|(summary|meeting summary|participants|in-meeting activities))$", re.I
+_COLUMNS_EXPECTED = (
+    f"A Zoom participant report has the columns {EXPECTED['zoom']}; a Teams attendance list "
+    f"has {EXPECTED['teams']}."
 )
+# A line alone naming a section of a Teams list: "2. Participants" (or unnumbered, in English);
+# in a workbook, the name of a sheet.
+SECTION_TITLE = re.compile(
+    r"^(?:\d+\.\s*(\S.*)|(summary|meeting summary|participants|in-meeting activities|join info))$",
+    re.I,
+)
+# Sections that list every join, rather than each person's first join and last leave.
+EVERY_JOIN = ("activit", "join info")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 class AttendanceReportError(ValueError):
     """A report that cannot be imported; ``problems`` lists (line, reason).
 
-    Lines are numbered as a text editor shows them (the first line is 1); line 0 stands for the
-    file as a whole (empty, too large, no header found).
+    Lines are numbered as a text editor shows them (the first line is 1), and a workbook's rows
+    as Excel does, the reason naming the sheet; line 0 stands for the file as a whole (empty,
+    too large, no header found).
     """
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
@@ -83,12 +94,32 @@ class ParsedReport:
 # --- the file ---------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
+def _tables_of(data: bytes) -> list[_Table]:
+    """Every table of joins in the file: a CSV report's, or those of every sheet of a workbook
+    (Teams puts its sections on sheets of their own, or one under the other on one sheet)."""
     if len(data) > MAX_REPORT_BYTES:
         raise AttendanceReportError([(0, "The file is larger than 5 MB: is it a report?")])
-    if data.startswith(b"PK\x03\x04"):
-        message = "This is a workbook (.xlsx), not the CSV report: download it as CSV again."
+    if not is_workbook(data):
+        text = _decode(data)
+        tables = _tables(_records(text, _delimiter(text)))
+        if not tables:  # the header was split differently once quotes were read
+            raise AttendanceReportError([(0, "No header row of attendance was found.")])
+        return tables
+    try:
+        sheets = workbook_sheets(data)
+    except WorkbookError as error:
+        raise AttendanceReportError(error.problems) from None
+    # Teams names its sheets after its sections; Excel names the one sheet of a CSV file saved
+    # again after the file ("participants", say, for a Zoom report): only the former count.
+    titled = len(sheets) > 1
+    tables = [table for sheet in sheets for table in _tables(sheet.records, sheet.title, titled)]
+    if not tables:
+        message = f"No sheet of the workbook has a header row of attendance. {_COLUMNS_EXPECTED}"
         raise AttendanceReportError([(0, message)])
+    return tables
+
+
+def _decode(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]  # Teams writes UTF-16 with a byte-order mark
     else:
@@ -135,10 +166,7 @@ def _delimiter(text: str) -> str:
     # No header: point at the line that looks most like one.
     known = [len({_key(c) for c in re.split("[\t,;]", line)} & COLUMNS.keys()) for line in lines]
     number = known.index(max(known)) + 1
-    message = (
-        "No header row of attendance was found. A Zoom participant report has the columns "
-        f"{EXPECTED['zoom']}; a Teams attendance list has {EXPECTED['teams']}."
-    )
+    message = f"No header row of attendance was found. {_COLUMNS_EXPECTED}"
     raise AttendanceReportError([(number, message)])
 
 
@@ -163,16 +191,30 @@ class _Table:
     keys: set[str]
     section: str
     rows: list[tuple[int, list[str]]]
+    sheet: str = ""  # a workbook's sheet the table is on
+
+    def problem(self, line: int, reason: str) -> tuple[int, str]:
+        """A problem of one of the table's lines, saying which sheet the line is on."""
+        return line, f"Sheet “{self.sheet}”: {reason}" if self.sheet else reason
 
 
-def _tables(records: list[tuple[int, list[str]]]) -> list[_Table]:
-    """Every table of joins in the file, with the Teams section (``2. Participants``) it is in."""
+def _section(text: str) -> str | None:
+    """The Teams section (``participants``) a line alone or a sheet's name names, if any."""
+    title = SECTION_TITLE.match(text)
+    return _key(title[1] or title[2]) if title else None
+
+
+def _tables(
+    records: list[tuple[int, list[str]]], sheet: str = "", titled: bool = False
+) -> list[_Table]:
+    """Every table of joins in the records (of a file, or of a workbook's ``sheet``, whose name
+    is a section's if ``titled``), with the Teams section (``2. Participants``) it is in."""
     tables: list[_Table] = []
-    section, current = "", None
+    section, current = (_section(sheet) if titled else None) or "", None
     for line, cells in records:
         filled = [cell for cell in cells if cell]
-        if len(filled) == 1 and (title := SECTION_TITLE.match(filled[0])):
-            section, current = _key(title[1] or title[2]), None
+        if len(filled) == 1 and (title := _section(filled[0])) is not None:
+            section, current = title, None
             continue
         keys = [_key(cell) for cell in cells]
         if _is_header(keys):
@@ -180,7 +222,7 @@ def _tables(records: list[tuple[int, list[str]]]) -> list[_Table]:
             for index, key in enumerate(keys):
                 if key in COLUMNS:
                     columns.setdefault(COLUMNS[key], index)
-            current = _Table(line, columns, set(keys), section, [])
+            current = _Table(line, columns, set(keys), section, [], sheet)
             tables.append(current)
         elif current is not None and filled:
             current.rows.append((line, cells))
@@ -197,9 +239,12 @@ def _choose(tables: list[_Table], source: str | None) -> tuple[str, _Table]:
             f"This looks like a {SOURCES[detected]}, not a {SOURCES[source]} "
             f"(which has the columns {EXPECTED[source]}): choose “Tell from the file”."
         )
-        raise AttendanceReportError([(tables[0].line, message)])
+        raise AttendanceReportError([tables[0].problem(tables[0].line, message)])
     # Teams lists every join under "In-Meeting Activities"; prefer it to first join/last leave.
-    ranked = sorted(tables, key=lambda t: ("activit" not in t.section, "action" in t.columns))
+    ranked = sorted(
+        tables,
+        key=lambda t: (not any(part in t.section for part in EVERY_JOIN), "action" in t.columns),
+    )
     return detected, ranked[0]
 
 
@@ -324,9 +369,9 @@ def _action_rows(
 def parse_attendance_report(
     data: bytes, zone: str, source: str | None = None, *, prefer_day_first: bool = False
 ) -> ParsedReport:
-    """Read a Zoom participant report or a Teams attendance list (``source`` "zoom" or "teams",
-    or None to tell from the content) whose wall-clock times are in ``zone``; dates that read
-    either way (days 1–12) are month/day unless ``prefer_day_first``.
+    """Read a Zoom participant report or a Teams attendance list, CSV or workbook (``source``
+    "zoom" or "teams", or None to tell from the content) whose wall-clock times are in
+    ``zone``; dates that read either way (days 1–12) are month/day unless ``prefer_day_first``.
 
     Raises AttendanceReportError listing every problem by line; no row is returned unless all
     are good. Zoom's meeting summary and Teams' summary section are skipped; each join is a row.
@@ -337,18 +382,15 @@ def parse_attendance_report(
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise AttendanceReportError([(0, f"“{zone}” is not a known time zone.")]) from None
-    text = _decode(data)
-    tables = _tables(_records(text, _delimiter(text)))
-    if not tables:  # the header was split differently once quotes were read
-        raise AttendanceReportError([(0, "No header row of attendance was found.")])
-    detected, table = _choose(tables, source)
+    detected, table = _choose(_tables_of(data), source)
     if not table.rows:
-        raise AttendanceReportError([(table.line, "The header row is not followed by any row.")])
+        message = "The header row is not followed by any row."
+        raise AttendanceReportError([table.problem(table.line, message)])
     problems: list[tuple[int, str]] = []
     if "action" in table.columns:
         rows = _action_rows(table, tz, problems, prefer_day_first)
     else:
         rows = _join_rows(table, tz, problems, prefer_day_first)
     if problems:
-        raise AttendanceReportError(sorted(problems))
+        raise AttendanceReportError(sorted(table.problem(*problem) for problem in problems))
     return ParsedReport(detected, zone, rows)

@@ -14,6 +14,7 @@ SLASHED = re.compile(
 )
 ISO_DATE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
 DURATION = re.compile(r"^(?:(\d+)\s*h\s*)?(?:(\d+)\s*m(?:in)?\s*)?(?:(\d+)\s*s)?$")
+CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")  # a workbook's 1:32:00
 
 
 # --- intervals --------------------------------------------------------------------------------
@@ -106,7 +107,8 @@ def instant(value: str, zone: ZoneInfo, day_first: bool, fold: int = 0) -> dt.da
 
 
 def duration_of(value: str) -> dt.timedelta:
-    match = DURATION.match(_spaces(value).lower())
+    """Teams' In-Meeting Duration: "1h 5m 12s", or "1:05:12" as a workbook's cell holds it."""
+    match = CLOCK_DURATION.match(value.strip()) or DURATION.match(_spaces(value).lower())
     if not value.strip() or match is None or not any(match.groups()):
         raise ValueError(f"“{value}” is not a duration (such as 1h 5m 12s).")
     hours, minutes, seconds = (int(part or 0) for part in match.groups())

@@ -49,9 +49,11 @@ def people(symposium, create_registration):
     }
 
 
-def upload(client, symposium, data=ZOOM, day=1, zone="America/Lima", source="auto"):
+def upload(
+    client, symposium, data=ZOOM, day=1, zone="America/Lima", source="auto", name="participants.csv"
+):
     url = f"/symposia/{symposium.id}/attendance/day/{day}/import"
-    fields = {"file": (io.BytesIO(data), "participants.csv"), "source": source, "timezone": zone}
+    fields = {"file": (io.BytesIO(data), name), "source": source, "timezone": zone}
     return post_form(client, url, fields)
 
 

@@ -1,9 +1,10 @@
-"""Fuzzing the uploads with hypothesis: focal-point CSV files and Zoom and Teams reports, as
-sent and mangled. Nothing answers 500 and a refused upload leaves the tables exactly as they
-were: no partial import."""
+"""Fuzzing the uploads with hypothesis: focal-point CSV files and Zoom and Teams reports (CSV
+and workbooks), as sent and mangled. Nothing answers 500 and a refused upload leaves the tables
+exactly as they were: no partial import."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from registration.attendance_models import AttendanceImport
 from registration.demo_people import Attendee, zoom_report
 from registration.models import Registration
 from symposium.models import Symposium
 from tests.conftest import csrf_token
+from tests.registration.workbooks import cells, csv_rows, workbook
 from tests.security.conftest import FullSymposium
 from tests.security.database import database_rows
 from tests.security.fuzzing import ANY_TEXT, FUZZ, assert_mails_build, count_case
@@ -142,6 +145,27 @@ def mutated(base: bytes) -> st.SearchStrategy[bytes]:
     )
 
 
+def _import_report(
+    full: FullSymposium, data: bytes, day: int, zone: str, source: str, name: str = "report.csv"
+) -> int:
+    """Upload a day's report; a refused one must leave attendance as it was, an accepted one
+    must replace the day's report."""
+    before = _attendance(full)
+    url = f"/symposia/{full.id}/attendance/day/{day}/import"
+    response = _upload(full, url, data, name, timezone=zone, source=source)
+    assert response.status_code < 500
+    if response.status_code != 302:
+        assert _attendance(full) == before, "a refused report changed the attendance"
+        return response.status_code
+    with full.session() as session:
+        day_id = session.get(Symposium, full.id).days[day - 1].id
+        reports = session.scalars(
+            sa.select(AttendanceImport).where(AttendanceImport.day_id == day_id)
+        ).all()
+        assert len(reports) == 1, "importing a day again replaces its report"
+    return response.status_code
+
+
 def test_zoom_and_teams_uploads_import_all_or_nothing(pristine, request):
     full = pristine
     valid = {day: _valid_zoom_report(full, day) for day in (1, 2)}
@@ -161,20 +185,7 @@ def test_zoom_and_teams_uploads_import_all_or_nothing(pristine, request):
     )
 
     def upload(data: bytes, day: int, zone: str, source: str) -> int:
-        before = _attendance(full)
-        url = f"/symposia/{full.id}/attendance/day/{day}/import"
-        response = _upload(full, url, data, "report.csv", timezone=zone, source=source)
-        assert response.status_code < 500
-        if response.status_code != 302:
-            assert _attendance(full) == before, "a refused report changed the attendance"
-            return response.status_code
-        with full.session() as session:
-            day_id = session.get(Symposium, full.id).days[day - 1].id
-            reports = session.scalars(
-                sa.select(AttendanceImport).where(AttendanceImport.day_id == day_id)
-            ).all()
-            assert len(reports) == 1, "importing a day again replaces its report"
-        return response.status_code
+        return _import_report(full, data, day, zone, source)
 
     # The way through works: a day's report is taken, and taken again in its place.
     assert upload(valid[1], 1, "America/Lima", "zoom") == 302
@@ -188,3 +199,58 @@ def test_zoom_and_teams_uploads_import_all_or_nothing(pristine, request):
 
     fuzz()
     assert_mails_build(full)
+
+
+# Cells as a spreadsheet holds them: hostile text (formulas among it: "=1+1"), dates and times
+# anywhere, numbers, nothing. Control characters cannot be written in a workbook at all.
+WORKBOOK_CELL = st.one_of(
+    ANY_TEXT.map(lambda text: ILLEGAL_CHARACTERS_RE.sub("", text)),
+    st.datetimes(min_value=dt.datetime(1901, 1, 1), max_value=dt.datetime(9998, 12, 31)),
+    st.times(),
+    st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+)
+
+
+def workbooks(report: bytes) -> st.SearchStrategy[bytes]:
+    """The CSV ``report`` as Excel saves it (a workbook of dates and numbers), with some cells
+    replaced by hostile ones, or its archive cut short or spliced."""
+    rows = cells(csv_rows(report))
+
+    def with_cells(changes: list[tuple[float, float, object]]) -> bytes:
+        changed = [list(row) for row in rows]
+        for down, across, value in changes:
+            row = changed[int(down * len(changed)) % len(changed)]
+            if row:
+                row[int(across * len(row)) % len(row)] = value
+            else:  # the blank line under the meeting's summary
+                row.append(value)
+        return workbook(("participants", changed))
+
+    fraction = st.floats(0, 1)
+    change = st.tuples(fraction, fraction, WORKBOOK_CELL)
+    return st.one_of(
+        st.builds(with_cells, st.lists(change, min_size=1, max_size=4)),
+        mutated(workbook(("participants", rows))),
+    )
+
+
+def test_workbook_uploads_import_all_or_nothing(pristine, request):
+    full = pristine
+    valid = {day: _valid_zoom_report(full, day) for day in (1, 2)}
+    # The way through works: the day's report saved by Excel is taken.
+    as_excel = workbook(("participants", cells(csv_rows(valid[1]))))
+    assert _import_report(full, as_excel, 1, "America/Lima", "zoom", "report.xlsx") == 302
+
+    @settings(FUZZ, max_examples=40)
+    @given(
+        data=st.sampled_from([1, 2]).flatmap(lambda day: workbooks(valid[day])),
+        day=st.sampled_from([1, 2]),
+        source=st.sampled_from(["auto", "zoom", "teams"]),
+    )
+    def fuzz(data: bytes, day: int, source: str) -> None:
+        count_case(request)
+        _import_report(full, data, day, "America/Lima", source, "report.xlsx")
+
+    fuzz()
