@@ -1,8 +1,6 @@
-"""Forms of the agenda builder."""
+"""Forms of the agenda builder and its time-zone planner."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +24,7 @@ from wtforms.validators import (
 )
 
 from agenda.models import SEXES
+from agenda.planner import Window
 from agenda.presets import PRESETS
 from agenda.schedule import ITEM_KINDS
 from agenda.services import MAX_DURATION, ItemInput
@@ -127,11 +126,38 @@ class ApplyStartForm(FlaskForm):
     start_time = TimeField("Start every day at", validators=[InputRequired()])
 
 
-def parse_time(value: str | None, default: dt.time) -> dt.time:
-    """A HH:MM query parameter, or ``default`` when missing or malformed (a time with a UTC
-    offset too: the planner's windows are local times of each economy)."""
-    try:
-        parsed = dt.time.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-    return default if parsed.tzinfo is not None else parsed
+class WindowForm(FlaskForm):
+    """The planner's window of acceptable local hours, read from the query string (the planner
+    is a page to look at, so the window has an address)."""
+
+    class Meta:
+        csrf = False  # a GET form changes nothing
+
+    window_start = TimeField(
+        "Working window from", default=Window().start, format=["%H:%M", "%H:%M:%S"]
+    )
+    window_end = TimeField(
+        "Working window to",
+        default=Window().end,
+        format=["%H:%M", "%H:%M:%S"],
+        description="Local hours in each economy. An end earlier than the start runs past "
+        "midnight: 20:00 to 02:00 is from 8 pm to 2 am the next day. The start and the end "
+        "cannot be the same time.",
+    )
+
+    def validate_window_end(self, field: TimeField) -> None:
+        start = self.window_start.data
+        if start is not None and field.data is not None:
+            try:
+                Window(start, field.data)
+            except ValueError:
+                raise ValidationError(
+                    "The window must end at another time than it starts: for a window past "
+                    "midnight, end it earlier than it starts (such as 20:00 to 02:00)."
+                ) from None
+
+    def window(self) -> Window:
+        """The window asked for, or the default one while the fields are wrong."""
+        if self.errors or self.window_start.data is None or self.window_end.data is None:
+            return Window()
+        return Window(self.window_start.data, self.window_end.data)

@@ -1,6 +1,7 @@
 """The time-zone planner: when each symposium day falls in every participant's local time, and
-the common start that keeps the fewest economy-hours outside a working window (each invited
-economy's hours outside it, added up: one clock per economy, not weighted by people)."""
+the common start that keeps the fewest economy-hours outside a working window of local hours
+(each invited economy's hours outside it, added up: one clock per economy, not weighted by
+people). A window may cross midnight (20:00–02:00, for people willing to join late)."""
 
 from __future__ import annotations
 
@@ -27,14 +28,38 @@ class DaySlot:
     minutes: int
 
 
+def _minutes_of_day_time(moment: dt.time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
 @dataclass(frozen=True)
 class Window:
+    """Acceptable local hours, from ``start`` up to ``end``; an end earlier than the start is on
+    the next day (20:00–02:00 is the night). The same time twice is refused: it could mean no
+    hour or every hour, and neither tells the planner anything."""
+
     start: dt.time = dt.time(7, 0)
     end: dt.time = dt.time(22, 0)
 
     def __post_init__(self) -> None:
-        if self.start >= self.end:
-            raise ValueError("The working window must end after it starts.")
+        if _minutes_of_day_time(self.start) == _minutes_of_day_time(self.end):
+            raise ValueError("The working window must start and end at different times.")
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return _minutes_of_day_time(self.end) < _minutes_of_day_time(self.start)
+
+    def contains(self, minute_of_day: int) -> bool:
+        """Whether a local clock time (minutes after midnight) is inside the window."""
+        opens, closes = _minutes_of_day_time(self.start), _minutes_of_day_time(self.end)
+        if self.crosses_midnight:
+            return minute_of_day >= opens or minute_of_day < closes
+        return opens <= minute_of_day < closes
+
+    def next_edge(self, minute_of_day: int) -> int:
+        """The next minute of the day (midnight being 1440) at which being inside may change."""
+        edges = (_minutes_of_day_time(self.start), _minutes_of_day_time(self.end), 24 * 60)
+        return min(edge for edge in edges if edge > minute_of_day)
 
 
 @dataclass(frozen=True)
@@ -72,26 +97,19 @@ def outside_minutes(start: dt.datetime, end: dt.datetime, window: Window) -> int
     so long spans are cheap and a span across a DST change counts the minutes that elapse.
     """
     zone = start.tzinfo
-    open_at, close_at = _minutes_of_day_time(window.start), _minutes_of_day_time(window.end)
     total = 0
     cursor = start.astimezone(dt.UTC)
     finish = end.astimezone(dt.UTC)
     while cursor < finish:
         local = cursor.astimezone(zone)
         now = _minutes_of_day(local)
-        inside = open_at <= now < close_at
-        edge = close_at if inside else (open_at if now < open_at else 24 * 60)
         # Step at most to the next edge; also at most an hour, so DST jumps are seen.
-        step = max(1, min(edge - now, 60 - local.minute if local.minute else 60))
+        step = max(1, min(window.next_edge(now) - now, 60 - local.minute if local.minute else 60))
         piece_end = min(cursor + dt.timedelta(minutes=step), finish)
-        if not inside:
+        if not window.contains(now):
             total += int((piece_end - cursor).total_seconds() // 60)
         cursor = piece_end
     return total
-
-
-def _minutes_of_day_time(moment: dt.time) -> int:
-    return moment.hour * 60 + moment.minute
 
 
 def local_spans(

@@ -17,11 +17,11 @@ from agenda.forms import (
     MoveForm,
     PresetForm,
     SpeakerForm,
-    parse_time,
+    WindowForm,
 )
 from agenda.ical import webcal_url
 from agenda.models import AgendaItem, Speaker
-from agenda.planner import Window, local_spans, suggest_start
+from agenda.planner import local_spans, suggest_start
 from agenda.planning import invited_groups, planner_days, registrant_groups
 from agenda.schedule import ITEM_KINDS, PersonRef, in_zone
 from agenda.services import (
@@ -324,13 +324,9 @@ def join_people(people: tuple[PersonRef, ...]) -> str:
 def planner(symposium_id: int) -> Any:
     symposium = symposium_or_404(symposium_id)
     document = agenda_document(db.session(), symposium, with_platform_link=False)
-    start = parse_time(request.args.get("window_start"), Window().start)
-    end = parse_time(request.args.get("window_end"), Window().end)
-    if start < end:
-        window = Window(start, end)
-    else:
-        flash("The working window must end after it starts; showing 07:00–22:00.", "warning")
-        window = Window()
+    window_form = WindowForm(formdata=request.args)
+    window_asked = window_form.validate()
+    window = window_form.window()  # the default one until the fields are right
     days, host = planner_days(symposium, document), symposium.host_timezone
     groups, people = invited_groups(symposium), registrant_groups(db.session(), symposium)
     suggestion = suggest_start(days, host, groups, window) if groups else None
@@ -342,10 +338,11 @@ def planner(symposium_id: int) -> Any:
         rows=local_spans(days, host, groups, window) if groups else [],
         people_rows=local_spans(days, host, people, window) if people else [],
         window=window,
+        window_form=window_form,
         suggestion=suggestion,
         people_suggestion=for_people,
         apply_form=ApplyStartForm(start_time=suggestion.start if suggestion else None),
-    )
+    ), (200 if window_asked else 422)
 
 
 @bp.route("/symposia/<int:symposium_id>/agenda/planner/apply", methods=["POST"])

@@ -1,9 +1,10 @@
-"""The time-zone planner: local times on the actual dates, time outside the window, the
-suggested start."""
+"""The time-zone planner: local times on the actual dates, time outside the window (one that
+crosses midnight too), the suggested start; the window chosen on the page."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,9 @@ from agenda.planner import (
     person_hours_outside,
     suggest_start,
 )
+from agenda.planning import invited_groups, planner_days
+from agenda.services import agenda_document
+from tests.agenda.test_public import demo_agenda
 
 LIMA = "America/Lima"
 
@@ -126,10 +130,54 @@ def test_suggestion_prefers_the_start_closest_to_the_current_one():
     assert (suggestion.start, suggestion.person_hours) == (dt.time(1, 0), 0.0)
 
 
-def test_window_must_end_after_it_starts_and_no_groups_cost_nothing():
-    with pytest.raises(ValueError, match="must end after it starts"):
-        Window(dt.time(22), dt.time(7))
+def test_window_cannot_start_and_end_at_once_and_no_groups_cost_nothing():
+    for same in (dt.time(10), dt.time(0)):
+        with pytest.raises(ValueError, match="must start and end at different times"):
+            Window(same, same)
     assert person_hours_outside([day(dt.date(2027, 3, 30))], LIMA, []) == 0
+
+
+NIGHT = Window(dt.time(20), dt.time(2))
+
+
+def test_a_window_ending_before_it_starts_runs_past_midnight():
+    assert NIGHT.crosses_midnight and not Window().crosses_midnight
+    inside = [minute for minute in range(24 * 60) if NIGHT.contains(minute)]
+    assert inside == [*range(0, 2 * 60), *range(20 * 60, 24 * 60)]
+    assert NIGHT.contains(20 * 60) and not NIGHT.contains(19 * 60 + 59)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    evening = dt.datetime(2027, 6, 1, 19, 0, tzinfo=tokyo)
+    # 19:00 to 03:00: the hour before 20:00 and the hour after 02:00 are outside.
+    assert outside_minutes(evening, evening + dt.timedelta(hours=8), NIGHT) == 120
+    late = dt.datetime(2027, 6, 1, 22, 30, tzinfo=tokyo)
+    assert outside_minutes(late, late + dt.timedelta(hours=3), NIGHT) == 0
+    # The default window counts the same night the other way round.
+    assert outside_minutes(late, late + dt.timedelta(hours=3), Window()) == 180
+
+
+def test_the_night_across_a_dst_change_counts_real_minutes():
+    # Santiago puts its clocks back at midnight on 4 April 2027 (00:00 −03 is 23:00 −04):
+    # 22:00 to 02:00 on the clock is five real hours, all inside 20:00–02:00.
+    zone = ZoneInfo("America/Santiago")
+    start = dt.datetime(2027, 4, 3, 22, 0, tzinfo=zone)
+
+    def after(hours: int) -> dt.datetime:
+        return (start.astimezone(dt.UTC) + dt.timedelta(hours=hours)).astimezone(zone)
+
+    assert f"{after(5):%H:%M}" == "02:00"
+    assert outside_minutes(start, after(5), NIGHT) == 0
+    assert outside_minutes(start, after(6), NIGHT) == 60
+
+
+def test_the_suggestion_fits_the_day_into_a_window_past_midnight():
+    groups = [ZoneGroup("Japan", "Asia/Tokyo")]  # UTC+9
+    days = [day(dt.date(2027, 6, 1), start=dt.time(1, 0), minutes=180)]  # 10:00 in Tokyo
+    suggestion = suggest_start(days, "UTC", groups, NIGHT)
+    assert suggestion.current_person_hours == 3.0
+    # 11:00 UTC is 20:00 in Tokyo: 20:00–23:00, the start inside the window closest to 01:00.
+    assert (suggestion.start, suggestion.person_hours) == (dt.time(11, 0), 0.0)
+    spans = local_spans(days, "UTC", groups, NIGHT)
+    assert spans[0][0].outside_minutes == 180
 
 
 ZONES = ["Asia/Tokyo", "America/Santiago", "Pacific/Auckland", "Europe/Berlin", "UTC"]
@@ -147,3 +195,110 @@ def test_a_wider_window_never_has_more_minutes_outside(zone, start, minutes):
     wide = outside_minutes(begin, end, Window(dt.time(7), dt.time(22)))
     elapsed = int((end.astimezone(dt.UTC) - begin.astimezone(dt.UTC)).total_seconds() // 60)
     assert 0 <= wide <= narrow <= elapsed
+
+
+WINDOW_ZONES = ["Asia/Tokyo", "America/Santiago", "Pacific/Auckland", "Europe/Berlin", "UTC"]
+CLOCK = st.integers(0, 23 * 60 + 59).map(lambda m: dt.time(m // 60, m % 60))
+
+
+@given(
+    zone=st.sampled_from(WINDOW_ZONES),
+    start=st.datetimes(min_value=dt.datetime(2027, 1, 1), max_value=dt.datetime(2027, 12, 31)),
+    minutes=st.integers(0, 2000),
+    opens=CLOCK,
+    closes=CLOCK,
+)
+def test_a_window_and_the_hours_it_leaves_out_share_every_minute(
+    zone, start, minutes, opens, closes
+):
+    """20:00–02:00 and 02:00–20:00 between them hold each real minute once, whichever way
+    round either crosses midnight."""
+    if opens == closes:
+        return
+    begin = start.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone))
+    end = begin + dt.timedelta(minutes=minutes)
+    elapsed = int((end.astimezone(dt.UTC) - begin.astimezone(dt.UTC)).total_seconds() // 60)
+    window, rest = Window(opens, closes), Window(closes, opens)
+    assert outside_minutes(begin, end, window) + outside_minutes(begin, end, rest) == elapsed
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def _cells(page: str, table: str) -> dict[str, list[str]]:
+    """Each row of a planner table by its heading: the text of its day cells."""
+    body = page.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', body, re.S)
+    return {
+        label: [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in
+                re.findall(r"<td class=\"[^\"]*\">(.*?)</td>", cells, re.S)][1:]
+        for label, cells in rows
+    }  # fmt: skip
+
+
+@pytest.fixture
+def peru_and_viet_nam(session, create_symposium_record, economies):
+    """The demo agenda (09:00 Lima: 170 and 135 minutes), invited Peru and Viet Nam (21:00)."""
+    invited = [economies[name].id for name in ("Peru", "Viet Nam")]
+    return demo_agenda(session, create_symposium_record, invited_economy_ids=invited)
+
+
+def test_planner_page_with_a_window_past_midnight(client, login, session, peru_and_viet_nam):
+    symposium = peru_and_viet_nam
+    login()
+    base = f"/symposia/{symposium.id}/agenda/planner"
+    default = client.get(base).get_data(as_text=True)
+    assert _cells(default, "planner-table")["Viet Nam"] == [
+        "21:00–23:50 UTC+07:00 110 min outside the window",
+        "21:00–23:15 UTC+07:00 75 min outside the window",
+    ]
+    assert "An end earlier than the start runs past midnight" in default
+
+    response = client.get(base, query_string={"window_start": "20:00", "window_end": "02:00"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'value="20:00"' in page and 'value="02:00"' in page
+    assert "<strong>20:00–02:00</strong> (past midnight, ending the next day)" in page
+    cells = _cells(page, "planner-table")
+    # Hanoi's evening is inside the night window; Lima's morning is not.
+    assert cells["Viet Nam"] == ["21:00–23:50 UTC+07:00", "21:00–23:15 UTC+07:00"]
+    assert cells["Peru"] == [
+        "09:00–11:50 UTC−05:00 170 min outside the window",
+        "09:00–11:15 UTC−05:00 135 min outside the window",
+    ]
+    # The suggestion is the one for the night window.
+    document = agenda_document(session, symposium, with_platform_link=False)
+    days, groups = planner_days(symposium, document), invited_groups(symposium)
+    expected = suggest_start(days, LIMA, groups, NIGHT)
+    assert expected != suggest_start(days, LIMA, groups)
+    shown = re.search(
+        r"every day at <strong>(\d\d:\d\d) America/Lima</strong> puts\s*"
+        r"<strong>([\d.]+)</strong> economy-hours outside the window,\s*"
+        r"against <strong>([\d.]+)</strong>",
+        page,
+    ).groups()
+    assert shown == (
+        f"{expected.start:%H:%M}",
+        f"{expected.person_hours:.1f}",
+        f"{expected.current_person_hours:.1f}",
+    )
+    assert f'name="start_time" required type="time" value="{expected.start:%H:%M}"' in page
+
+
+def test_planner_window_starting_and_ending_at_once_is_a_field_error(
+    client, login, peru_and_viet_nam
+):
+    login()
+    base = f"/symposia/{peru_and_viet_nam.id}/agenda/planner"
+    response = client.get(base, query_string={"window_start": "10:00", "window_end": "10:00"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(r'id="window_end-error">([^<]+)<', page).group(1)
+    assert error.startswith("The window must end at another time than it starts")
+    assert "(such as 20:00 to 02:00)" in error
+    assert 'href="#window_end" class="alert-link">Working window to</a>' in page
+    # What was asked stays in the fields; the tables meanwhile use the default window.
+    assert re.search(r'aria-invalid="true" class="form-control is-invalid" id="window_end"', page)
+    assert page.count('value="10:00"') == 2
+    assert "the tables use the default one: <strong>07:00–22:00</strong>" in page
+    assert "110 min outside the window" in page
