@@ -22,6 +22,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from agenda.models import SEXES
 from agenda.planner import Window
@@ -120,6 +121,9 @@ class DayStartForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[DataRequired()])
+    # The item's place in its day on the page (0 first), so that an arrow sent twice, or from
+    # a page older than someone else's change, moves nothing; a page without it moves anyway.
+    position = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class ApplyStartForm(FlaskForm):

@@ -218,7 +218,12 @@ def move(symposium_id: int, item_id: int) -> Any:
     form = MoveForm()
     if not form.validate() or form.direction.data not in {"up", "down"}:
         abort(400)
-    move_item(db.session(), item, -1 if form.direction.data == "up" else 1)
+    try:
+        move_item(db.session(), item, -1 if form.direction.data == "up" else 1, form.position.data)
+    except AgendaError as error:
+        db.session().rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("agenda.builder", symposium_id=symposium.id) + f"#item-{item.id}")
     return _done(symposium, f"Moved “{item.title}” {form.direction.data}.", f"#item-{item.id}")
 
 

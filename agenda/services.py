@@ -47,13 +47,15 @@ def has_items(session: Session, symposium: Symposium) -> bool:
 
 
 def items_by_day(session: Session, symposium: Symposium) -> dict[int, list[AgendaItem]]:
-    """Each day's items in order, keyed by day id, with their people loaded (one query)."""
+    """Each day's items in order, keyed by day id, with their people loaded (one query); read
+    again if loaded before (after ``lock_symposium``, what others committed meanwhile counts)."""
     day_ids = [day.id for day in symposium.days]
     items = session.scalars(
         sa.select(AgendaItem)
         .where(AgendaItem.day_id.in_(day_ids))
         .options(selectinload(AgendaItem.people).selectinload(ItemPerson.speaker))
         .order_by(AgendaItem.day_id, AgendaItem.position, AgendaItem.id)
+        .execution_options(populate_existing=True)
     )
     grouped: dict[int, list[AgendaItem]] = {day_id: [] for day_id in day_ids}
     for item in items:
@@ -300,10 +302,22 @@ def _touch_moved(items: list[AgendaItem], before: dict, changed: AgendaItem) -> 
             other.touch()
 
 
-def move_item(session: Session, item: AgendaItem, offset: int) -> None:
-    """Move an item ``offset`` places within its day (−1 up, +1 down); the times follow."""
+def move_item(session: Session, item: AgendaItem, offset: int, shown_at: int | None = None) -> None:
+    """Move an item ``offset`` places within its day (−1 up, +1 down); the times follow.
+
+    ``shown_at`` is the item's place in its day on the page the arrow was pressed on: when it
+    is somewhere else now (the arrow sent twice, or someone changed the day since the page was
+    drawn), nothing moves and AgendaError says so. Without it, the item moves from where it is.
+    """
+    lock_symposium(session, item.day.symposium_id)  # two moves at once: one after the other
     items = items_by_day(session, item.day.symposium)[item.day_id]
     index = items.index(item)
+    if shown_at is not None and shown_at != index:
+        raise AgendaError(
+            f"“{item.title}” is no longer where your page showed it: the agenda changed since "
+            "the page was drawn (perhaps another organiser changed it, or the arrow was sent "
+            "twice), so nothing moved. This is the agenda as it is now."
+        )
     target = min(max(index + offset, 0), len(items) - 1)
     if target == index:
         return

@@ -1,0 +1,135 @@
+"""The order of a day's items when its arrows are sent twice, from a page older than a
+colleague's change, or by several organisers at the same moment, on both databases: an item
+moves at most the one place its page showed, and the organiser is told when it did not."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from agenda.models import AgendaItem
+from agenda.services import move_item
+from symposium import db
+from tests.agenda.conftest import day_items
+from tests.agenda.test_double_submission import at_once, logged_in_clients
+from tests.conftest import post_form
+
+REFUSED = "is no longer where your page showed it"
+
+
+def with_template(client, symposium) -> str:
+    """Fill the agenda from the 2-day template; the builder's URL."""
+    base = f"/symposia/{symposium.id}/agenda"
+    assert post_form(client, f"{base}/template", {"preset": "two-day-apec"}).status_code == 302
+    return base
+
+
+def titles(session, symposium, day: int = 1) -> list[str]:
+    return [item.title for item in day_items(session, symposium, day)]
+
+
+def arrow_fields(page: str, item_id: int) -> dict[str, str]:
+    """The hidden fields of an item's arrows as the builder page drew them."""
+    form = re.search(rf'action="[^"]*/items/{item_id}/move".*?</form>', page, re.S)
+    assert form, f"the page shows arrows for item {item_id}"
+    hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(0))
+    return {name: html.unescape(value) for name, value in hidden}
+
+
+def test_an_arrow_sent_twice_moves_the_item_one_place(
+    client, login, session, create_symposium_record
+):
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    before = titles(session, symposium)
+    third = day_items(session, symposium, 1)[2]
+    sent = {**arrow_fields(client.get(base).get_data(as_text=True), third.id), "direction": "up"}
+    assert sent["position"] == "2"
+
+    url = f"{base}/items/{third.id}/move"
+    assert "Moved" in post_form(client, url, sent, follow_redirects=True).get_data(as_text=True)
+    again = post_form(client, url, sent)  # the same request again (a reload, a resend)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"#item-{third.id}")
+    page = client.get(base).get_data(as_text=True)
+    assert REFUSED in html.unescape(page)
+    assert titles(session, symposium) == [before[0], before[2], before[1], *before[3:]]
+
+
+def test_an_arrow_on_a_page_older_than_a_colleagues_move_moves_nothing(
+    app, client, login, session, create_symposium_record, create_user_account
+):
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    colleague = logged_in_clients(app, create_user_account().email, 1)[0]
+    first, second, third = day_items(session, symposium, 1)[:3]
+    mine = arrow_fields(client.get(base).get_data(as_text=True), third.id)
+    theirs = arrow_fields(colleague.get(base).get_data(as_text=True), second.id)
+
+    # The colleague moves the second item down, past the third, which is now second.
+    moved = post_form(colleague, f"{base}/items/{second.id}/move", {**theirs, "direction": "down"})
+    assert moved.status_code == 302
+    arranged = titles(session, symposium)
+    assert arranged[:3] == [first.title, third.title, second.title]
+
+    # Pressing "up" on the third item of the older page would now put it first: it stays.
+    post_form(client, f"{base}/items/{third.id}/move", {**mine, "direction": "up"})
+    assert REFUSED in html.unescape(client.get(base).get_data(as_text=True))
+    assert titles(session, symposium) == arranged
+
+
+def test_a_page_without_the_position_moves_the_item_from_where_it_is(
+    client, login, session, create_symposium_record
+):
+    """An older builder page (before the field existed) keeps working as it did."""
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    before = titles(session, symposium)
+    third = day_items(session, symposium, 1)[2]
+    for _ in range(2):
+        post_form(client, f"{base}/items/{third.id}/move", {"direction": "up"})
+    assert titles(session, symposium) == [before[2], before[0], before[1], *before[3:]]
+
+
+def test_the_same_arrow_pressed_by_several_organisers_at_once_moves_the_item_once(
+    app, client, login, session, create_symposium_record, create_user_account
+):
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    before = titles(session, symposium)
+    third = day_items(session, symposium, 1)[2]
+    clients = logged_in_clients(app, create_user_account().email, 4)
+    sent = {
+        **arrow_fields(clients[0].get(base).get_data(as_text=True), third.id),
+        "direction": "up",
+    }
+    pages = at_once(clients, f"{base}/items/{third.id}/move", sent)
+    pages = [html.unescape(page) for page in pages]
+    moved = [p for p in pages if f"Moved “{third.title}” up." in p]
+    refused = [p for p in pages if REFUSED in p]
+    assert (len(moved), len(refused)) == (1, 3)
+    assert titles(session, symposium) == [before[0], before[2], before[1], *before[3:]]
+
+
+def test_a_move_reads_the_day_again_once_it_holds_the_lock(
+    app, client, login, session, create_symposium_record
+):
+    """A request that loaded the item before a colleague's move committed (it waited for the
+    lock meanwhile) moves it from where it is now, and leaves no two items in one place."""
+    symposium = create_symposium_record()
+    login()
+    with_template(client, symposium)
+    first, second = day_items(session, symposium, 1)[:2]
+    with db.database(app).sessionmaker() as waiting:
+        loaded = waiting.get(AgendaItem, first.id)  # as the arrow's request loads it
+        assert loaded.position == 0
+        move_item(session, first, +1)  # the colleague's move, committed first
+        session.commit()
+        move_item(waiting, loaded, -1)  # "up", from a page without the position
+        waiting.commit()
+    stored = day_items(session, symposium, 1)
+    assert [item.title for item in stored[:2]] == [first.title, second.title]
+    assert [item.position for item in stored] == list(range(len(stored)))
