@@ -1,4 +1,8 @@
-"""Building an agenda: items, their order, speakers, templates and the day starts."""
+"""Building an agenda: items, their order, speakers, templates and the day starts.
+
+Every change to a day's items takes ``lock_symposium`` before it reads the day or writes: two
+changes at once run one after the other, each on what the other saved. Taken after a write, it
+would deadlock on PostgreSQL with a change that holds it and writes the same item."""
 
 from __future__ import annotations
 
@@ -251,6 +255,7 @@ def add_item(
     session: Session, day: SymposiumDay, data: ItemInput, index: int | None = None
 ) -> AgendaItem:
     """Insert an item at place ``index`` of the day (at the end when None); times follow."""
+    lock_symposium(session, day.symposium_id)  # two items added at once get places of their own
     items = items_by_day(session, day.symposium)[day.id]
     index = len(items) if index is None else min(max(index, 0), len(items))
     item = AgendaItem(day=day, position=index)
@@ -265,6 +270,7 @@ def add_item(
 def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
     """Change an item; calendar programs see a higher SEQUENCE and replace their copy, as
     for every later item of the day whose times a new duration moves."""
+    lock_symposium(session, item.day.symposium_id)  # first: see the module's docstring
     day_items = items_by_day(session, item.day.symposium)[item.day_id]
     before = _times(day_items)
     _set_content(session, item, item.day.symposium_id, data)
@@ -276,6 +282,7 @@ def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:
 def set_cancelled(session: Session, item: AgendaItem, cancelled: bool) -> None:
     """Cancel an item (it stays in the calendar feeds as cancelled, and the items after it
     move up into its time) or bring it back."""
+    lock_symposium(session, item.day.symposium_id)  # first: see the module's docstring
     day_items = items_by_day(session, item.day.symposium)[item.day_id]
     before = _times(day_items)
     item.cancelled = cancelled
@@ -328,11 +335,12 @@ def move_item(session: Session, item: AgendaItem, offset: int, shown_at: int | N
 
 def move_item_to_day(session: Session, item: AgendaItem, day: SymposiumDay) -> None:
     """Move an item to the end of another day of the same symposium."""
-    if day.id == item.day_id:
-        return
     if day.symposium_id != item.day.symposium_id:
         raise AgendaError("An item can only move to a day of its own symposium.")
+    lock_symposium(session, day.symposium_id)  # two items moved there at once: two places
     grouped = items_by_day(session, day.symposium)
+    if day.id == item.day_id:  # as read after the lock: someone may have moved it meanwhile
+        return
     left_behind = [other for other in grouped[item.day_id] if other is not item]
     item.day = day
     item.position = len(grouped[day.id])
@@ -385,6 +393,7 @@ def set_day_start(session: Session, day: SymposiumDay, start: dt.time) -> None:
     """Move a day's start; every item of the day moves with it."""
     if skipped := skipped_start(day.date, start, day.symposium.host_timezone):
         raise AgendaError(f"Day {day.number}: {skipped}")
+    lock_symposium(session, day.symposium_id)  # first: see the module's docstring
     day.start_time = start
     for item in items_by_day(session, day.symposium)[day.id]:
         item.touch()

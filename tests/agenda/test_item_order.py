@@ -1,6 +1,7 @@
-"""The order of a day's items when its arrows are sent twice, from a page older than a
-colleague's change, or by several organisers at the same moment, on both databases: an item
-moves at most the one place its page showed, and the organiser is told when it did not."""
+"""The order of a day's items when organisers change it at the same moment, or from a page
+older than a colleague's change, on both databases: an arrow moves an item at most the one
+place its page showed (and says so when it did not), and items added or moved to a day at once
+each get a place of their own."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from symposium import db
 from tests.agenda.conftest import day_items
 from tests.agenda.test_double_submission import at_once, logged_in_clients
 from tests.conftest import post_form
+from tests.registration.test_attendance_conflicts import at_once as run_together
 
 REFUSED = "is no longer where your page showed it"
 
@@ -133,3 +135,43 @@ def test_a_move_reads_the_day_again_once_it_holds_the_lock(
     stored = day_items(session, symposium, 1)
     assert [item.title for item in stored[:2]] == [first.title, second.title]
     assert [item.position for item in stored] == list(range(len(stored)))
+
+
+def positions(session, symposium, day: int) -> list[int]:
+    return [item.position for item in day_items(session, symposium, day)]
+
+
+def test_items_added_to_a_day_at_the_same_moment_each_get_a_place_of_their_own(
+    app, client, login, session, create_symposium_record, create_user_account
+):
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    clients = logged_in_clients(app, create_user_account().email, 4)
+    item = {"kind": "economy_presentation", "title": "Peru", "duration": "20", "insert_at": "end"}
+    pages = at_once(clients, f"{base}/days/1/items/new", item)
+    assert sum("Added “Peru”." in page for page in pages) == 4
+    assert titles(session, symposium)[-4:] == ["Peru"] * 4
+    assert positions(session, symposium, 1) == list(range(7 + 4))
+
+
+def test_items_moved_to_another_day_at_the_same_moment_each_get_a_place_of_their_own(
+    app, client, login, session, create_symposium_record, create_user_account
+):
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    moving = day_items(session, symposium, 1)[1:4]
+    clients = logged_in_clients(app, create_user_account().email, len(moving))
+
+    def edit(index: int) -> int:
+        item = moving[index]
+        fields = {"title": item.title, "duration": item.duration_minutes, "day_number": 2}
+        response = post_form(clients[index], f"{base}/items/{item.id}/edit",
+                             {"kind": item.kind, **fields})  # fmt: skip
+        return response.status_code
+
+    assert run_together([lambda i=i: edit(i) for i in range(len(moving))]) == [302] * 3
+    assert sorted(titles(session, symposium, 2)[-3:]) == sorted(item.title for item in moving)
+    assert positions(session, symposium, 2) == list(range(5 + 3))
+    assert positions(session, symposium, 1) == list(range(7 - 3))
