@@ -222,6 +222,7 @@ def _apply(session: Session, symposium: Symposium, setup: SymposiumSetup) -> Non
 def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
     """Create a symposium from ``setup``; raises SetupError and adds nothing if it is wrong,
     or if it is already there (the same project number and title: the form sent twice)."""
+    lock_new_symposia(session)  # the form sent twice at once: the second finds the first
     if same := _same_symposium(session, setup):
         raise SetupError(
             {
@@ -348,6 +349,27 @@ def lock_symposium(session: Session, symposium_id: int) -> None:
     session.execute(
         sa.update(Symposium)
         .where(Symposium.id == symposium_id)
+        .values(updated_at=Symposium.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# PostgreSQL's advisory locks are named by a number shared with every user of the database:
+# this one spells "symposia".
+_NEW_SYMPOSIA_LOCK = int.from_bytes(b"symposia", "big")
+
+
+def lock_new_symposia(session: Session) -> None:
+    """Serialise the creation of symposia, which checks that the same one is not set up yet
+    and has no row to lock: on PostgreSQL a lock of the transaction's (an advisory lock), on
+    SQLite the database's write lock (an update that matches no row takes it too). A second
+    request waits here until the first has committed, then finds its symposium."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_NEW_SYMPOSIA_LOCK)))
+        return
+    session.execute(
+        sa.update(Symposium)
+        .where(sa.false())
         .values(updated_at=Symposium.updated_at)
         .execution_options(synchronize_session=False)
     )

@@ -241,6 +241,40 @@ def login(client: FlaskClient, create_user_account: Callable[..., User]):
     return log_in
 
 
+# --- requests at the same moment --------------------------------------------------------
+
+
+def logged_in_clients(app, email: str, count: int) -> list[FlaskClient]:
+    """``count`` clients logged in as the organiser ``email`` (one browser tab each)."""
+    clients = [app.test_client() for _ in range(count)]
+    for client in clients:
+        response = post_form(client, "/login", {"email": email, "password": PASSWORD})
+        assert response.status_code == 302
+    return clients
+
+
+def at_once(clients: list[FlaskClient], url: str, data: dict) -> list[str]:
+    """POST ``data`` to ``url`` from every client at the same moment; the pages they end on."""
+    tokens = [csrf_token(client) for client in clients]
+    barrier = threading.Barrier(len(clients))
+    pages: list[str] = []
+
+    def send(index: int) -> None:
+        barrier.wait()
+        response = clients[index].post(
+            url, data={"csrf_token": tokens[index], **data}, follow_redirects=True
+        )
+        pages.append(response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(pages) == len(clients), "every request was answered"
+    return pages
+
+
 # --- the real browser --------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("SYMPOSIUM_CHROMIUM", "/usr/bin/chromium")

@@ -12,8 +12,7 @@ from agenda.models import AgendaItem
 from agenda.services import move_item
 from symposium import db
 from tests.agenda.conftest import day_items
-from tests.agenda.test_double_submission import at_once, logged_in_clients
-from tests.conftest import post_form
+from tests.conftest import at_once, logged_in_clients, post_form
 from tests.registration.test_attendance_conflicts import at_once as run_together
 
 REFUSED = "is no longer where your page showed it"

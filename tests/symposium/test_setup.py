@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from symposium.models import Symposium, SymposiumDay
 from symposium.services import SetupError, create_symposium
-from tests.conftest import post_form, symposium_setup
+from tests.conftest import at_once, logged_in_clients, post_form, symposium_setup
 
 
 def form_data(economies=None, **overrides):
@@ -220,6 +220,20 @@ def test_the_same_new_symposium_sent_twice_is_set_up_once(client, login, session
     other = {**data, "title": "Second symposium: follow-up"}
     assert post_form(client, "/symposia/new", other).status_code == 302
     assert count(session, Symposium) == 2
+
+
+def test_the_same_new_symposium_sent_at_the_same_moment_is_set_up_once(
+    app, session, create_user_account
+):
+    """Two tabs (or a double click that got past the page's script) at once: there is no row
+    to lock yet, so creations queue on a lock of their own and the later ones find the first."""
+    clients = logged_in_clients(app, create_user_account().email, 4)
+    data = form_data(project_number="SME 02 2026A", title="Second symposium")
+    pages = at_once(clients, "/symposia/new", data)
+    saved = [page for page in pages if "Saved “Second symposium”." in page]
+    refused = [page for page in pages if "(SME 02 2026A) is already set up, since" in page]
+    assert (len(saved), len(refused)) == (1, 3)
+    assert count(session, Symposium) == 1
 
 
 def test_bad_edit_changes_nothing(client, login, session, create_symposium_record):
