@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous.timed import TimestampSigner
 from werkzeug.serving import make_server
 
 from symposium import create_app, db, migrate
@@ -213,6 +214,13 @@ def create_symposium_record(session: sa.orm.Session) -> Callable[..., Symposium]
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture
+def steady_csrf_signature(monkeypatch):
+    """Every page carries the session's CSRF token, signed with the current second; keep the
+    second still so two pages that should be identical are byte for byte."""
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_700_000_000)
 
 
 def csrf_token(client: FlaskClient) -> str:

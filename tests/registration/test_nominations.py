@@ -127,7 +127,7 @@ def test_focal_points_edit_and_withdraw_their_own_until_the_deadline(
 
 
 def test_wrong_and_revoked_links_get_the_same_404(
-    client, session, invited_symposium, create_focal_point
+    client, session, invited_symposium, create_focal_point, steady_csrf_signature
 ):
     _, token = create_focal_point(invited_symposium)
     unknown = client.get("/nominate/" + "A" * 43)

@@ -12,9 +12,7 @@ import io
 import re
 import secrets
 
-import pytest
 import sqlalchemy as sa
-from itsdangerous.timed import TimestampSigner
 from pypdf import PdfReader
 
 from agenda.feeds import feed_token
@@ -26,13 +24,6 @@ from tests.security.database import changed_tables, database_rows
 from tests.symposium.test_access import PUBLIC_ENDPOINTS
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-@pytest.fixture
-def steady_csrf_signature(monkeypatch):
-    """Every page carries the session's CSRF token, signed with the current second; keep the
-    second still so two pages that should be identical are byte for byte."""
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_700_000_000)
 
 
 def wrong_tokens(full: FullSymposium, kind: str) -> dict[str, str]:
