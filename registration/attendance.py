@@ -79,6 +79,20 @@ def lock_day(session: Session, day: SymposiumDay) -> None:
     )
 
 
+def lock_every_day(session: Session, symposium_id: int) -> None:
+    """``lock_day`` for every day of a symposium, for a change that may touch the attendance of
+    any of them (erasing a person, whose rows can be on any day, or be imported onto one until
+    the lock is held). In the days' id order, so that two such changes take the locks in the
+    same order and never each hold one the other waits for."""
+    days = session.scalars(
+        sa.select(SymposiumDay)
+        .where(SymposiumDay.symposium_id == symposium_id)
+        .order_by(SymposiumDay.id)
+    )
+    for day in days.all():
+        lock_day(session, day)
+
+
 def attendance_threshold(session: Session, symposium_id: int) -> int:
     """Minutes present on a day for a registrant to count as attending it."""
     settings = session.get(RegistrationSettings, symposium_id)

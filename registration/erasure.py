@@ -1,11 +1,18 @@
 """Erasing a person: their personal data leaves the registration and its traces (nomination,
-attendance report rows, mails); the anonymous record stays so the statistics still add up."""
+attendance report rows, mails); the anonymous record stays so the statistics still add up.
+
+Erasing rewrites attendance rows and may take a person out of the waiting line, so it takes the
+locks of both kinds of change before it writes anything (``_lock``): otherwise an import of a
+day at the same moment could match the person by the name it had read before the erasure, and
+write it back after.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from registration.attendance import lock_every_day
 from registration.attendance_models import AttendanceImport, AttendanceRow
 from registration.models import (
     Nomination,
@@ -23,6 +30,7 @@ ERASED = "erased"
 def erase_registration(session: Session, registration: Registration, user: User) -> None:
     """Remove a person's personal data from their registration and its traces (nomination,
     attendance report rows, mails), keeping what the statistics count."""
+    _lock(session, registration)
     if registration.erased_at is not None:
         raise RegistrationError("This registration was already erased.")
     nomination = registration.nomination
@@ -35,7 +43,6 @@ def erase_registration(session: Session, registration: Registration, user: User)
     if registration.status in (RegistrationStatus.WAITING, RegistrationStatus.PENDING):
         # Nobody is left to give a place to or to tell: out of the line. (A confirmed
         # registration stays confirmed: the person may have attended, and the report counts it.)
-        lock_places(session, registration.symposium)
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = utcnow()
     registration.given_name = registration.family_name = ""
@@ -45,6 +52,22 @@ def erase_registration(session: Session, registration: Registration, user: User)
     registration.erased_at = utcnow()
     registration.erased_by_id = user.id
     session.flush()
+
+
+def _lock(session: Session, registration: Registration) -> None:
+    """Serialise the erasure with the changes of the symposium's places and attendance, then
+    read the registration and its nomination again, as they are once those are done.
+
+    The first statements, before any write (see ``lock_day``), in the order a change of the
+    registration settings takes them (the places, then every day, whose attendance it counts
+    again), so that neither waits for a lock the other holds; the days in their id order, as
+    two erasures take them. Every day, because the days the person's rows are on are only
+    known for sure once the locks are held."""
+    lock_places(session, registration.symposium)
+    lock_every_day(session, registration.symposium_id)
+    session.refresh(registration)
+    if registration.nomination is not None:
+        session.refresh(registration.nomination)
 
 
 def _erase_nomination(nomination: Nomination) -> None:

@@ -278,7 +278,12 @@ def erase_participant(symposium_id: int, registration_id: int) -> Any:
         )
         return page, 422 if form.is_submitted() else 200
     session = db.session()
-    erase_registration(session, registration, current_user)
+    try:
+        erase_registration(session, registration, current_user)
+    except RegistrationError as error:  # erased meanwhile (two organisers, or a double click)
+        session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("registration.participants", symposium_id=symposium.id))
     session.commit()
     # Ids only: the log must not keep what was just erased.
     current_app.logger.info("Registration %s erased by user %s", registration.id, current_user.id)

@@ -1,23 +1,36 @@
 """Attendance changed by several organisers at the same moment, or from a screen older than the
 last change, on both databases: check-ins of one day at once over real HTTP, a decision taken on
-a stale review screen, a check-in sent twice."""
+a stale review screen, a check-in sent twice; a person erased while their day is imported
+again or people are checked in."""
 
 from __future__ import annotations
 
 import html
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from registration.attendance_models import AttendanceRow, DayAttendance, ManualCheck
+from registration import attendance_import
+from registration.attendance_models import (
+    AttendanceImport,
+    AttendanceRow,
+    DayAttendance,
+    ManualCheck,
+)
+from registration.matching import match_rows
+from registration.models import Registration
+from symposium import privacy
 from tests.conftest import CSRF_META, PASSWORD, post_form
 from tests.registration.test_attendance import (  # the fixtures and helpers of the pages
+    ZOOM,
     check_in,
     decide,
     people,
@@ -27,6 +40,7 @@ from tests.registration.test_attendance import (  # the fixtures and helpers of 
     symposium,
     upload,
 )
+from tests.registration.test_distribution import wait_until_a_statement_waits_for_a_lock
 
 __all__ = ["people", "symposium"]  # fixtures, used by name
 
@@ -206,3 +220,130 @@ def test_the_same_check_in_sent_several_times_at_once_is_recorded_once(
     assert at_once([lambda: door.post(url, fields)] * 6) == [302] * 6
     assert len(snapshot(session)[3]) == 1
     assert presence(session, people["ana"]) == (120, False, True)
+
+
+# --- erasing a person while their day's attendance changes -----------------------------------
+
+
+class Pause:
+    """Holds one request in the middle of its transaction until the test lets it go on."""
+
+    def __init__(self) -> None:
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def paused(*args: Any, **kwargs: Any) -> Any:
+            self.reached.set()
+            assert self.released.wait(timeout=60), "the test never let the request go on"
+            return function(*args, **kwargs)
+
+        return paused
+
+
+def in_thread(call: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(response=call()))
+    thread.start()
+    return thread, result
+
+
+def wait_for_the_second(app, session) -> None:
+    """Until the second request waits for the first's lock (on SQLite, where nothing shows a
+    waiting statement, a second to reach it; either way the first has not committed yet)."""
+    if session.get_bind().dialect.name == "postgresql":
+        wait_until_a_statement_waits_for_a_lock(app)
+    else:
+        time.sleep(1.0)
+
+
+def erased_traces(session, person: str, email: str) -> list[Any]:
+    """The attendance rows still carrying the person's name or address."""
+    session.expire_all()
+    return session.execute(
+        sa.select(AttendanceRow.line, AttendanceRow.name, AttendanceRow.email).where(
+            sa.or_(AttendanceRow.name == person, sa.func.lower(AttendanceRow.email) == email)
+        )
+    ).all()
+
+
+@pytest.mark.parametrize("first", ["import", "erasure"])
+def test_erasing_a_person_while_their_day_is_imported_again_keeps_both(
+    first, app, client, login, session, symposium, people, create_user_account, monkeypatch
+):
+    """One organiser erases Ana Pérez while another imports day 1 again, each request caught
+    in the middle of its transaction while the other starts. Without the erasure taking the
+    day's lock, on PostgreSQL the import wrote her name and address back (in one order it had
+    matched the file before the erasure committed; in the other the erasure's update never saw
+    the rows the import was adding). On SQLite, whose write lock is the whole database's, the
+    two were one after the other even then."""
+    login()
+    other = second_organiser(app, create_user_account)
+    assert upload(client, symposium).status_code == 302
+    ana = people["ana"]
+    assert presence(session, ana) == (92, False, True)
+    first_import = session.scalar(sa.select(AttendanceImport.imported_at))
+    pause = Pause()
+    if first == "import":
+        monkeypatch.setattr(attendance_import, "match_rows", pause.wrap(match_rows))
+    else:
+        monkeypatch.setattr(privacy, "_steps", [pause.wrap(lambda *a: None), *privacy._steps])
+
+    def erase() -> Any:
+        url = f"/symposia/{symposium.id}/registrations/{ana.id}/erase"
+        return post_form(client, url, {"understood": "y"})
+
+    def import_again() -> Any:
+        return upload(other, symposium, ZOOM)
+
+    calls = {"import": import_again, "erasure": erase}
+    running = {first: in_thread(calls[first])}
+    try:
+        assert pause.reached.wait(timeout=30), f"the {first} never reached its pause"
+        (second,) = set(calls) - {first}
+        running[second] = in_thread(calls[second])
+        wait_for_the_second(app, session)
+    finally:
+        pause.released.set()
+        for thread, _ in running.values():
+            thread.join(timeout=60)
+    statuses = {name: result["response"].status_code for name, (_, result) in running.items()}
+    assert statuses == {"import": 302, "erasure": 302}
+    assert erased_traces(session, "Ana Pérez", "ana.perez@example.pe") == []
+    assert session.get(Registration, ana.id).erased_at is not None
+    # Her attendance is still counted, and the import's matches of everyone else are there.
+    assert presence(session, ana) == (92, False, True)
+    assert presence(session, people["lan"]) == (118, False, True)
+    assert session.scalar(sa.select(AttendanceImport.imported_at)) > first_import
+
+
+def test_erasures_and_check_ins_at_the_same_moment_all_go_through(
+    live_server, client, login, session, symposium, people, create_user_account
+):
+    """Two organisers erase the same person (one finds it done), a third erases another, and
+    the doors check people in on both days, all at once over real HTTP: nobody deadlocks."""
+    login()
+    assert upload(client, symposium).status_code == 302
+    staff = organisers(live_server, create_user_account, 4)
+    erase = f"/symposia/{symposium.id}/registrations/{{}}/erase"
+    check = f"/symposia/{symposium.id}/attendance/check-in"
+    calls = [
+        lambda: staff[0].post(erase.format(people["ana"].id), {"understood": "y"}),
+        lambda: staff[1].post(erase.format(people["ana"].id), {"understood": "y"}),
+        lambda: staff[2].post(erase.format(people["kenji"].id), {"understood": "y"}),
+        lambda: staff[3].post(check, check_in_fields(people["jorge"])),
+        lambda: staff[0].post(check, check_in_fields(people["maria_pe"], day=2)),
+        lambda: staff[1].post(check, check_in_fields(people["lan"], day=2)),
+    ]
+    assert at_once(calls) == [302] * 6
+    assert erased_traces(session, "Ana Pérez", "ana.perez@example.pe") == []
+    assert erased_traces(session, "Kenji Sato", "k.sato@example.jp") == []
+    assert presence(session, people["ana"]) == (92, False, True)
+    checked = session.execute(sa.select(ManualCheck.registration_id, ManualCheck.day_id)).all()
+    days = {day.number: day.id for day in symposium.days}
+    assert sorted(checked) == sorted(
+        [
+            (people["jorge"].id, days[1]),
+            (people["maria_pe"].id, days[2]),
+            (people["lan"].id, days[2]),
+        ]
+    )
