@@ -17,13 +17,8 @@ from sqlalchemy.orm import Session
 from registration.distribution import LinkBuilder
 from registration.mails import DecidedNominee, PlacesUsed, decisions_mail
 from registration.models import ACTIVE_STATUSES, FocalPoint, Nomination
-from registration.nominations import (
-    Decision,
-    count_nominations,
-    issue_nomination_link,
-    nominations_open,
-    quota_of,
-)
+from registration.nomination_links import issue_nomination_link
+from registration.nominations import Decision, count_nominations, nominations_open, quota_of
 from symposium.models import Symposium
 from symposium.outbox import queue_mail
 
@@ -101,8 +96,9 @@ def _queue_one(
     link: LinkBuilder,
 ) -> None:
     # A fresh link, as the reminders and a revised circular give (tokens are stored hashed, so
-    # the circular's link cannot be written again; a new one does not revoke it). Revoking
-    # stops the links already mailed; the focal point's next mail brings a new one.
+    # the circular's link cannot be written again); the earlier ones expire a week later, or
+    # at once beyond the three newest (nomination_links.py). Revoking stops the links already
+    # mailed; the focal point's next mail brings a new one.
     text = decisions_mail(
         title=symposium.title,
         focal_point_name=focal_point.name,

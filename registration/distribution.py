@@ -7,7 +7,6 @@ the purpose and the focal point, so pressing "Distribute" twice sends nobody a s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -24,18 +23,11 @@ from registration.models import (
     FocalPoint,
     Nomination,
 )
-from registration.nominations import (
-    Decision,
-    NominationError,
-    issue_nomination_link,
-    nominations_open,
-    quotas,
-)
+from registration.nomination_links import LinkBuilder, issue_nomination_link
+from registration.nominations import Decision, NominationError, nominations_open, quotas
 from registration.pdf import circular_pdf
 from symposium.models import Economy, MailStatus, OutboxMessage, Symposium
 from symposium.outbox import Attachment, queue_mail
-
-LinkBuilder = Callable[[str], str]  # token -> absolute nomination URL
 
 
 def day_dates(symposium: Symposium) -> str:

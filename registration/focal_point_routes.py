@@ -1,5 +1,5 @@
 """Organiser pages of a symposium's focal points: the list by economy, adding, editing,
-removing, revoking links and importing a CSV file."""
+removing, revoking links, mailing a new link and importing a CSV file."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from registration.focal_points import (
     update_focal_point,
 )
 from registration.models import FocalPoint
+from registration.nomination_links import live_links, send_new_link
 from symposium import db
 from symposium.auth import organiser_required
+from symposium.links import external_url
 from symposium.models import Economy, Symposium
 from symposium.routes import symposium_or_404
 from symposium.spreadsheet import csv_bytes
@@ -44,6 +46,10 @@ def _focal_point_or_404(symposium: Symposium, focal_point_id: int) -> FocalPoint
     return focal_point
 
 
+def _nomination_link(token: str) -> str:
+    return external_url("registration.nominate_page", token=token)
+
+
 def _to_list(symposium: Symposium, message: str) -> Any:
     db.session().commit()
     flash(message, "success")
@@ -59,6 +65,7 @@ def focal_point_list(symposium_id: int) -> Any:
         symposium=symposium,
         groups=groups,
         total=sum(len(focal_points) for _, focal_points, _ in groups),
+        live_counts={fp.id: len(live_links(fp.links)) for _, fps, _ in groups for fp in fps},
         csrf_form=ActionForm(),
     )
 
@@ -126,6 +133,15 @@ def focal_point_revoke(symposium_id: int, focal_point_id: int) -> Any:
         return _to_list(symposium, f"{focal_point.name} had no live nomination link.")
     noun = "link" if count == 1 else "links"
     return _to_list(symposium, f"Revoked {count} nomination {noun} of {focal_point.name}.")
+
+
+@bp.route(f"{BASE}/<int:focal_point_id>/send-link", methods=["POST"])
+def focal_point_send_link(symposium_id: int, focal_point_id: int) -> Any:
+    """Mail the focal point a new nomination link (one who wrote that theirs no longer work)."""
+    symposium = symposium_or_404(symposium_id)
+    focal_point = _focal_point_or_404(symposium, focal_point_id)
+    send_new_link(db.session(), symposium, focal_point, _nomination_link)
+    return _to_list(symposium, f"A new nomination link is on its way to {focal_point.email}.")
 
 
 @bp.route(f"{BASE}/import", methods=["GET", "POST"])

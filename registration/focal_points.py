@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from registration.models import FocalPoint, NominationLink
+from registration.nomination_links import live_links
 from symposium.accounts import normalise_email
 from symposium.models import Economy, Symposium, utcnow
 
@@ -175,14 +176,16 @@ def delete_focal_point(session: Session, focal_point: FocalPoint) -> None:
 
 
 def revoke_links(session: Session, focal_point: FocalPoint) -> int:
-    """Revoke every live nomination link of ``focal_point``; return how many were revoked."""
-    result = session.execute(
+    """Revoke every nomination link of ``focal_point`` not revoked yet; return how many of them
+    still worked (the others had expired, see nomination_links.py)."""
+    working = len(live_links(focal_point.links))
+    session.execute(
         sa.update(NominationLink)
         .where(NominationLink.focal_point_id == focal_point.id, NominationLink.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
     session.flush()
-    return result.rowcount
+    return working
 
 
 def focal_points_by_economy(

@@ -1,5 +1,5 @@
 """The texts of the circular's mails: the GIC to a focal point, the reminder, the invitation,
-and the organisers' decisions on an economy's nominations.
+the organisers' decisions on an economy's nominations, and a new nomination link asked for.
 
 Plain text on purpose: it reads the same in every mail program and cannot carry markup from
 names or titles into anyone's inbox.
@@ -18,6 +18,13 @@ from symposium.formatting import deadline
 class MailText:
     subject: str
     body: str
+
+
+# Under a focal point's new nomination link: the links of earlier mails stop working within
+# a week of it (registration/nomination_links.py), so an old mail is not a way in for long.
+REPLACES_EARLIER_LINKS = (
+    "It replaces the links in any earlier mails from us, which stop working within a week."
+)
 
 
 def _deadline(value: dt.date | None, timezone: str) -> str:
@@ -64,6 +71,7 @@ def circular_mail(
         nomination_url,
         "",
         "The same link lets you see, correct or withdraw your nominations until the deadline.",
+        REPLACES_EARLIER_LINKS,
         "",
         f"With kind regards,\n{po_name}\n{po_email}",
     ]
@@ -93,6 +101,7 @@ def reminder_mail(
             "",
             "Nominate with your personal link:",
             nomination_url,
+            REPLACES_EARLIER_LINKS,
             "",
             f"With kind regards,\n{po_name}\n{po_email}",
         ]
@@ -214,6 +223,33 @@ def decisions_mail(
         "See your economy's nominations and their status with your personal link "
         "(please do not share it):",
         nomination_url,
+        REPLACES_EARLIER_LINKS,
     ]
     lines += ["", f"With kind regards,\n{po_name}\n{po_email}"]
     return MailText(f"Nomination decisions: {title}", "\n".join(lines) + "\n")
+
+
+def new_link_mail(
+    *,
+    title: str,
+    focal_point_name: str,
+    economy: str,
+    nomination_url: str,
+    po_name: str,
+    po_email: str,
+) -> MailText:
+    """A new nomination link the organisers send a focal point who asked for one."""
+    body = "\n".join(
+        [
+            f"Dear {focal_point_name},",
+            "",
+            f"Here is a new personal link to the nominations of {economy} for {title}, where "
+            "you nominate delegates and see, correct or withdraw your nominations "
+            "(please do not share it):",
+            nomination_url,
+            REPLACES_EARLIER_LINKS,
+            "",
+            f"With kind regards,\n{po_name}\n{po_email}",
+        ]
+    )
+    return MailText(f"Your nomination link: {title}", body + "\n")

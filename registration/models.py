@@ -87,7 +87,8 @@ class FocalPoint(Base):
 
 
 class NominationLink(Base):
-    """A focal point's personal nomination link; only the token's hash is kept."""
+    """A focal point's personal nomination link; only the token's hash is kept. Whether it
+    still works follows from the links issued after it (registration/nomination_links.py)."""
 
     __tablename__ = "nomination_link"
 

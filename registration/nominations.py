@@ -22,7 +22,6 @@ from registration.models import (
     DEFAULT_QUOTA,
     FocalPoint,
     Nomination,
-    NominationLink,
     NominationQuota,
     NominationStatus,
     Registration,
@@ -61,26 +60,7 @@ class NomineeInput:
     note: str = ""
 
 
-# --- links ------------------------------------------------------------------------------
-
-
-def issue_nomination_link(session: Session, focal_point: FocalPoint) -> str:
-    """A new personal link token for ``focal_point``; only its hash is stored."""
-    token, hashed = new_token()
-    session.add(NominationLink(focal_point=focal_point, token_hash=hashed))
-    session.flush()
-    return token
-
-
-def focal_point_for_token(session: Session, token: str) -> FocalPoint | None:
-    """The focal point a live (not revoked) link belongs to, or None for any other token."""
-    if not token or len(token) > 100:
-        return None
-    return session.scalar(
-        sa.select(FocalPoint)
-        .join(NominationLink)
-        .where(NominationLink.token_hash == token_hash(token), NominationLink.revoked_at.is_(None))
-    )
+# --- links (the focal points' own are in nomination_links.py) ----------------------------
 
 
 def invitation_for_token(session: Session, token: str) -> RegistrationInvitation | None:

@@ -1,5 +1,5 @@
 """The focal point's nomination pages, reached by a personal link without an account. Any
-wrong, revoked or unknown token gets the same 404."""
+wrong, revoked, expired or unknown token gets the same 404 (see nomination_links.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from registration.circular_services import document_for
 from registration.distribution import latest_distributed
 from registration.forms import ConfirmForm, NomineeForm
 from registration.models import ACTIVE_STATUSES, FocalPoint
+from registration.nomination_links import focal_point_for_token
 from registration.nominations import (
     NominationError,
     economy_nominations,
-    focal_point_for_token,
     nominate,
     nominations_open,
     own_nomination,

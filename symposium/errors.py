@@ -23,9 +23,9 @@ EXPLANATIONS = {
 # A personal link that leads nowhere: the same words whichever part of it was wrong.
 PERSONAL_LINK_GONE = (
     "This link does not work, or no longer works. Personal links from our mails stop working "
-    "when a newer mail replaces them or when what they were for was withdrawn or cancelled. "
-    "Please use the link in the latest mail you received, or reply to that mail to ask the "
-    "organisers."
+    "when a newer mail replaces them (at once, or some days later), or when what they were for "
+    "was withdrawn or cancelled. Please use the link in the latest mail you received, or reply "
+    "to that mail to ask the organisers for a new one."
 )
 
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from registration.models import FocalPoint, Nomination, Registration
-from registration.nominations import decide, issue_nomination_link
+from registration.nomination_links import issue_nomination_link
+from registration.nominations import decide
 from surveys.invitations import personal_token
 from surveys.models import Survey, SurveyInvitation
 from symposium.demo import DEMO_PROJECT_NUMBER

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from registration.models import FocalPoint
-from registration.nominations import issue_nomination_link
+from registration.nomination_links import issue_nomination_link
 from symposium.models import Symposium
 from symposium.services import DayPlan
 

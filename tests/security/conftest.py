@@ -11,6 +11,7 @@ The seed data is in ``seeding``, the row snapshots in ``database``, the form par
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -30,14 +31,15 @@ from registration.attendance_models import AttendanceRow, ManualCheck
 from registration.circular_services import latest_version
 from registration.erasure import erase_registration
 from registration.focal_points import delete_focal_point, revoke_links
-from registration.models import FocalPoint, Nomination, Registration
+from registration.models import FocalPoint, Nomination, NominationLink, Registration
+from registration.nomination_links import GRACE, MAX_LIVE_LINKS, issue_nomination_link
 from registration.nominations import decide, withdraw_nomination
 from registration.places import cancel_registration
 from surveys.models import SurveyInvitation
 from surveys.services import survey_for
 from symposium import db
 from symposium.accounts import create_user
-from symposium.models import Economy, OutboxMessage, Symposium, SymposiumDay, User
+from symposium.models import Economy, OutboxMessage, Symposium, SymposiumDay, User, utcnow
 from tests.conftest import PASSWORD, csrf_token, make_app, migrated_app, postgres_url
 from tests.security.database import database_rows, restore_rows
 from tests.security.pages import PageForm, page_forms
@@ -156,8 +158,9 @@ def mailed_links(session: sa.orm.Session) -> dict[str, dict[str, str]]:
 
 
 def _personal_links(app: Flask, session, symposium: Symposium, mailed):
-    """A live token of every kind, and dead ones: revoked, removed, rejected, withdrawn,
-    erased (each made through the service an organiser or focal point would use)."""
+    """A live token of every kind, and dead ones: revoked, removed, expired, rejected,
+    withdrawn, erased (each made through the service an organiser or focal point would use; the
+    week that expires a link is moved into the past)."""
     fixer = session.scalars(sa.select(User)).first()  # the demo organiser
     nominate_links = mailed["nominate"]
     focal_points = (
@@ -182,6 +185,19 @@ def _personal_links(app: Flask, session, symposium: Symposium, mailed):
     revoke_links(session, revoked)
     dead["nominate"]["removed"] = nominate_links[removed.email]
     delete_focal_point(session, removed)
+    # Expired links: one after three newer links were mailed, one a week after a newer one.
+    chile = session.scalars(focal_points.where(Economy.name == "Chile")).first()
+    mexico = session.scalars(focal_points.where(Economy.name == "Mexico")).first()
+    dead["nominate"]["superseded by three newer"] = nominate_links[chile.email]
+    for _ in range(MAX_LIVE_LINKS):
+        issue_nomination_link(session, chile)
+    dead["nominate"]["a week after a newer one"] = nominate_links[mexico.email]
+    issue_nomination_link(session, mexico)
+    session.execute(
+        sa.update(NominationLink)
+        .where(NominationLink.id == max(link.id for link in mexico.links))
+        .values(created_at=utcnow() - GRACE - dt.timedelta(minutes=1))
+    )
     # Nominees: accepted then rejected, accepted then withdrawn by their focal point (each
     # registration cancelled first: while it stands, it keeps the nomination).
     rejected, withdrawn = session.scalars(

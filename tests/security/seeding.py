@@ -23,7 +23,8 @@ from registration.confirmations import queue_confirmation
 from registration.distribution import distribute_circular, queue_invitation_mail
 from registration.focal_points import FocalPointInput, add_focal_point
 from registration.models import FocalPoint, Registration
-from registration.nominations import NomineeInput, decide, issue_nomination_link, nominate
+from registration.nomination_links import issue_nomination_link
+from registration.nominations import NomineeInput, decide, nominate
 from registration.registrations import RegistrantInput, register
 from surveys.models import QuestionKind, SurveyInvitation
 from surveys.responses import field_name, submit_response, validate_answers

@@ -17,7 +17,8 @@ from agenda.models import AgendaItem, Speaker
 from registration.attendance_models import AttendanceImport, AttendanceRow, ManualCheck
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.models import CircularVersion, FocalPoint, Nomination, Registration
-from registration.nominations import NomineeInput, issue_nomination_link, nominate
+from registration.nomination_links import issue_nomination_link
+from registration.nominations import NomineeInput, nominate
 from surveys.models import Question, SurveySection
 from surveys.services import survey_for
 from symposium.models import OutboxMessage, Symposium
