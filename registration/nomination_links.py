@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from registration.mails import new_link_mail
 from registration.models import FocalPoint, NominationLink
-from symposium.models import OutboxMessage, Symposium, utcnow
+from symposium.models import Symposium, utcnow
 from symposium.outbox import queue_mail
 from symposium.tokens import new_token, token_hash
 
@@ -96,7 +96,7 @@ def focal_point_for_token(
 
 def send_new_link(
     session: Session, symposium: Symposium, focal_point: FocalPoint, link: LinkBuilder
-) -> OutboxMessage:
+) -> int:
     """Mail ``focal_point`` a new nomination link (``link`` makes its URL from the token): for a
     focal point who asked the organisers because their links no longer work or were lost."""
     issued = utcnow()
