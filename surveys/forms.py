@@ -8,8 +8,17 @@ token through ``ActionForm``.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from surveys.models import Question, Survey, SurveySection
 from surveys.questionnaire import KIND_LABELS, QuestionInput
@@ -23,6 +32,9 @@ class ActionForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[DataRequired()])
+    # The place on the page the arrow was pressed on (0 first), so that an arrow sent twice, or
+    # from a page older than a colleague's change, moves nothing; a page without it moves anyway.
+    position = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     @property
     def offset(self) -> int | None:

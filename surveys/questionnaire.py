@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from surveys import defaults
 from surveys.models import Question, QuestionChange, QuestionKind, Survey, SurveySection
 from surveys.services import SurveyError, has_responses, question_answered
+from symposium.services import lock_symposium
 
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 KIND_LABELS = {
@@ -214,9 +215,14 @@ def remove_question(session: Session, question: Question) -> None:
     session.flush()
 
 
-def move_question(session: Session, question: Question, offset: int) -> None:
-    """Move a question ``offset`` places within its section (−1 up, +1 down)."""
-    _move(question.section.questions, question, offset)
+def move_question(
+    session: Session, question: Question, offset: int, shown_at: int | None = None
+) -> None:
+    """Move a question ``offset`` places within its section (−1 up, +1 down); ``shown_at`` as
+    for ``_move``."""
+    lock_symposium(session, question.section.survey.symposium_id)
+    session.refresh(question.section, ["questions"])  # as saved once the lock is ours
+    _move(question.section.questions, question, offset, shown_at)
     session.flush()
 
 
@@ -258,9 +264,14 @@ def rename_section(session: Session, section: SurveySection, title: str) -> None
     session.flush()
 
 
-def move_section(session: Session, section: SurveySection, offset: int) -> None:
-    """Move a section ``offset`` places (−1 up, +1 down) with all its questions."""
-    _move(section.survey.sections, section, offset)
+def move_section(
+    session: Session, section: SurveySection, offset: int, shown_at: int | None = None
+) -> None:
+    """Move a section ``offset`` places (−1 up, +1 down) with all its questions; ``shown_at``
+    as for ``_move``."""
+    lock_symposium(session, section.survey.symposium_id)
+    session.refresh(section.survey, ["sections"])  # as saved once the lock is ours
+    _move(section.survey.sections, section, offset, shown_at)
     session.flush()
 
 
@@ -275,8 +286,18 @@ def remove_section(session: Session, section: SurveySection) -> None:
     session.flush()
 
 
-def _move(records: list, record, offset: int) -> None:
+def _move(records: list, record, offset: int, shown_at: int | None) -> None:
+    """Move ``record`` within ``records``. ``shown_at`` is its place on the page the arrow was
+    pressed on: when it is elsewhere now (the arrow sent twice, or a colleague moved something
+    since the page was drawn), nothing moves and SurveyError says so. Taken under the
+    symposium's lock, two moves at once run one after the other."""
     index = records.index(record)
+    if shown_at is not None and shown_at != index:
+        raise SurveyError(
+            "That is no longer where your page showed it: the survey changed since the page was "
+            "drawn (perhaps another organiser moved something, or the arrow was sent twice), so "
+            "nothing moved. This is the survey as it is now."
+        )
     target = min(max(index + offset, 0), len(records) - 1)
     if target != index:
         ordered = list(records)

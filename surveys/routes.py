@@ -236,7 +236,10 @@ def move_question_view(symposium_id: int, question_id: int) -> Any:
     form = MoveForm()
     if not form.validate() or form.offset is None:
         abort(400)
-    move_question(db.session(), question, form.offset)
+    try:
+        move_question(db.session(), question, form.offset, form.position.data)
+    except SurveyError as error:
+        return _refused(symposium, error, f"#question-{question.id}")
     return _done(
         symposium, f"Moved “{question.text}” {form.direction.data}.", f"#question-{question.id}"
     )
@@ -303,7 +306,10 @@ def move_section_view(symposium_id: int, section_id: int) -> Any:
     form = MoveForm()
     if not form.validate() or form.offset is None:
         abort(400)
-    move_section(db.session(), section, form.offset)
+    try:
+        move_section(db.session(), section, form.offset, form.position.data)
+    except SurveyError as error:
+        return _refused(symposium, error, f"#section-{section.id}")
     return _done(
         symposium, f"Moved “{section.title}” {form.direction.data}.", f"#section-{section.id}"
     )
