@@ -155,7 +155,11 @@ class _Recorder:
         self._pending: Future[None] | None = None
 
     def __enter__(self) -> _Recorder:
-        self._connection = self._thread.submit(self._connect).result()
+        try:
+            self._connection = self._thread.submit(self._connect).result()
+        except BaseException:  # no database: the thread must not outlive the batch
+            self._thread.shutdown()
+            raise
         return self
 
     def _connect(self) -> sa.Connection:
