@@ -17,6 +17,9 @@ from tests.symposium.outbox_support import SENDER, deliver, queue_mails, rows, u
 def test_a_mail_reaches_the_server_only_once_the_mail_before_it_is_recorded_as_sent(
     app, session, smtp_server
 ):
+    """The invariant as the server sees it. Without the wait before DATA this still passes
+    whenever the database happens to be quicker than the envelope; the next test is the one
+    that fails for certain without it."""
     use_smtp(app, smtp_server)
     keys = queue_mails(session, 6)
     engine = db.database(app).engine
