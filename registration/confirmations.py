@@ -14,6 +14,7 @@ from registration.distribution import day_dates
 from registration.models import Registration, RegistrationStatus
 from registration.places import promote_waiting, waiting_position
 from registration.registrations import Registered
+from symposium.economies import economy_row
 from symposium.formatting import your_time
 from symposium.models import Symposium, utcnow
 from symposium.outbox import Attachment, queue_mail
@@ -48,12 +49,13 @@ def _join_lines(symposium: Symposium, registration: Registration) -> list[str]:
     return lines
 
 
-def _details(registration: Registration) -> list[str]:
+def _details(session: Session, registration: Registration) -> list[str]:
+    economy = economy_row(session, registration.economy_id)
     return [
         "Your details:",
         f"  Name: {registration.full_name}",
         f"  E-mail: {registration.email}",
-        f"  Economy: {registration.economy.name}",
+        f"  Economy: {economy.name if economy else ''}",
         f"  Organisation: {registration.organisation} ({registration.organisation_type})",
         f"  Job title: {registration.job_title}",
         f"  Time zone: {registration.timezone}",
@@ -90,7 +92,7 @@ def queue_confirmation(
     if status == RegistrationStatus.CONFIRMED:
         lines += [*_join_lines(symposium, registration), ""]
     lines += [
-        *_details(registration),
+        *_details(session, registration),
         "",
         "See, change or cancel your registration with your personal link (keep it to yourself):",
         manage_link(registered.token),

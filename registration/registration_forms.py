@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,8 +26,9 @@ from wtforms.validators import (
 
 from registration.models import ORGANISATION_TYPES, RegistrationMode
 from registration.registrations import RegistrantInput
+from symposium.economies import EconomyRow
 from symposium.edit_conflicts import RemembersSeenValues
-from symposium.models import SEXES, Economy, Symposium
+from symposium.models import SEXES, Symposium
 from symposium.services import is_known_timezone
 
 
@@ -79,7 +82,7 @@ class RegistrationForm(FlaskForm):
     )
     consent_evaluation = BooleanField("You may contact me for the post-event evaluation survey.")
 
-    def offer(self, symposium: Symposium, economies: list[Economy]) -> None:
+    def offer(self, symposium: Symposium, economies: Sequence[EconomyRow]) -> None:
         """Fill the choices from the symposium: its economies and languages."""
         self.economy_id.choices = [(0, "Choose…")] + [(e.id, e.name) for e in economies]
         self.economy_zones = {e.id: e.timezone for e in economies}

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from agenda.services import has_items
 from registration import bp
@@ -40,9 +40,10 @@ from registration.registrations import (
 )
 from symposium import db
 from symposium.auth import organiser_required, public
+from symposium.economies import EconomyRow, economy_rows
 from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.links import external_url
-from symposium.models import Economy, Symposium
+from symposium.models import Symposium
 from symposium.routes import symposium_or_404
 
 
@@ -50,11 +51,9 @@ def _manage_link(token: str) -> str:
     return external_url("registration.manage", token=token)
 
 
-def _economies() -> list[Economy]:
-    """The economies in list order, read once per request (the form and the page use them)."""
-    if "economies" not in g:
-        g.economies = list(db.session().scalars(sa.select(Economy).order_by(Economy.position)))
-    return g.economies
+def _economies() -> tuple[EconomyRow, ...]:
+    """The economies in list order (the form and the page use them)."""
+    return economy_rows(db.session())
 
 
 def _form_page(template: str, form: RegistrationForm, status: int = 200, **context: Any):

@@ -27,7 +27,8 @@ from registration.models import (
     RegistrationStatus,
 )
 from symposium.accounts import normalise_email
-from symposium.models import Economy, Symposium, utcnow
+from symposium.economies import economy_row
+from symposium.models import Symposium, utcnow
 from symposium.tokens import new_token, token_hash
 
 # Statuses that hold a place, or a claim to one.
@@ -194,7 +195,7 @@ def _check(
         ) from None
     if data.language and data.language not in (symposium.languages or []):
         raise RegistrationError("Choose one of the symposium's languages.", "language")
-    if session.get(Economy, data.economy_id) is None:
+    if economy_row(session, data.economy_id) is None:
         raise RegistrationError("Choose your economy.", "economy_id")
     if nomination is not None and data.economy_id != nomination.economy_id:
         # The place counts against the nominating economy's quota.

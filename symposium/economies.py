@@ -6,6 +6,8 @@ Names follow APEC usage: "Chinese Taipei", "Hong Kong, China", "Viet Nam" — ne
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -73,4 +75,55 @@ def sync_economies(session: Session) -> int:
                 setattr(economy, key, value)
             changed += 1
     session.flush()
+    if changed:
+        forget_economies(session)
     return changed
+
+
+# --- the rows, read once per process ----------------------------------------------------------
+
+
+class EconomyRow(NamedTuple):
+    """One economy as read from the database: the registration form and its mail read these
+    on every request, so they are read once per process and database (see ``economy_rows``)."""
+
+    id: int
+    code: str
+    name: str
+    timezone: str
+    is_member: bool
+    position: int
+
+
+_ROWS: weakref.WeakKeyDictionary[sa.Engine, tuple[EconomyRow, ...]] = weakref.WeakKeyDictionary()
+_ROWS_LOCK = threading.Lock()
+
+
+def economy_rows(session: Session) -> tuple[EconomyRow, ...]:
+    """Every economy in list order, read from the session's database once per process.
+
+    The rows are reference data: only ``sync_economies`` changes them (``flask db upgrade``,
+    run on a deploy, before the workers start), and it forgets what was read here.
+    """
+    engine = session.get_bind().engine
+    rows = _ROWS.get(engine)
+    if rows is None:
+        from symposium.models import Economy
+
+        columns = [getattr(Economy, name) for name in EconomyRow._fields]
+        found = session.execute(sa.select(*columns).order_by(Economy.position))
+        rows = tuple(EconomyRow(*row) for row in found)
+        with _ROWS_LOCK:
+            _ROWS[engine] = rows
+    return rows
+
+
+def economy_row(session: Session, economy_id: int | None) -> EconomyRow | None:
+    """The economy with this id, or None."""
+    return next((row for row in economy_rows(session) if row.id == economy_id), None)
+
+
+def forget_economies(session: Session) -> None:
+    """Read the economies again on next use (after they changed)."""
+    with _ROWS_LOCK:
+        _ROWS.pop(session.get_bind().engine, None)
