@@ -21,6 +21,11 @@ from registration.models import (
     written_name,
 )
 from registration.nominations import invitation_for_token
+from registration.own_registration import (
+    live_registration_of,
+    registration_for_token,
+    update_registration,
+)
 from registration.places import cancel_registration, waiting_position
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
 from registration.registration_settings import update_settings
@@ -28,15 +33,12 @@ from registration.registrations import (
     Registered,
     RegistrationError,
     changes_open,
-    live_registration_of,
     places_left,
     prefill,
     register,
-    registration_for_token,
     registration_open,
     settings_for,
     symposium_and_settings,
-    update_registration,
 )
 from symposium import db
 from symposium.auth import organiser_required, public

@@ -30,7 +30,7 @@ from symposium.accounts import normalise_email
 from symposium.economies import economy_row
 from symposium.models import Symposium, utcnow
 from symposium.names import name_key
-from symposium.tokens import new_token, token_hash
+from symposium.tokens import new_token
 
 # Statuses that hold a place, or a claim to one.
 ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING, RegistrationStatus.PENDING)
@@ -173,7 +173,7 @@ def free_places(symposium: Symposium, confirmed: int) -> int | None:
 # --- registering ------------------------------------------------------------------------------
 
 
-def _clean(data: RegistrantInput) -> RegistrantInput:
+def clean_input(data: RegistrantInput) -> RegistrantInput:
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     for name, value in values.items():
         if isinstance(value, str):
@@ -182,7 +182,7 @@ def _clean(data: RegistrantInput) -> RegistrantInput:
     return RegistrantInput(**values)
 
 
-def _check(
+def check_input(
     session: Session,
     symposium: Symposium,
     data: RegistrantInput,
@@ -251,8 +251,8 @@ def register(
         raise RegistrationError(
             f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."
         )
-    data = _clean(data)
-    _check(session, symposium, data, nomination)
+    data = clean_input(data)
+    check_input(session, symposium, data, nomination)
     lock_places(session, symposium)
     asked = {"symposium_id": symposium.id, "email": data.email}
     session.flush()  # read on the connection (cheaper than the ORM's execute): nothing pending
@@ -377,48 +377,3 @@ def _first_status(
     if left is None or left > 0:
         return RegistrationStatus.CONFIRMED
     return RegistrationStatus.WAITING
-
-
-def live_registration_of(session: Session, symposium: Symposium, email: str) -> Registration | None:
-    """The confirmed, waiting or pending registration of this address, if there is one."""
-    return session.scalar(
-        sa.select(Registration).where(
-            Registration.symposium_id == symposium.id,
-            Registration.email == normalise_email(email),
-            Registration.status.in_(ACTIVE),
-        )
-    )
-
-
-def registration_for_token(session: Session, token: str) -> Registration | None:
-    """The registration a manage link belongs to (not erased), or None for any other token."""
-    if not token or len(token) > 100:
-        return None
-    return session.scalar(
-        sa.select(Registration).where(
-            Registration.manage_token_hash == token_hash(token), Registration.erased_at.is_(None)
-        )
-    )
-
-
-def update_registration(session: Session, registration: Registration, data: RegistrantInput):
-    """Self-service changes to one's own details (the place in line is kept)."""
-    symposium = registration.symposium
-    if registration.status not in ACTIVE:
-        raise RegistrationError(f"This registration is {registration.status}.")
-    refuse_after_the_event(symposium)
-    data = _clean(data)
-    _check(session, symposium, data, registration.nomination)
-    lock_places(session, symposium)
-    clash = session.scalar(
-        sa.select(Registration.id).where(
-            Registration.symposium_id == symposium.id,
-            Registration.email == data.email,
-            Registration.id != registration.id,
-        )
-    )
-    if clash is not None:
-        raise RegistrationError("Another registration uses this e-mail address.", "email")
-    for f in fields(data):
-        setattr(registration, f.name, getattr(data, f.name))
-    session.flush()
