@@ -3,9 +3,8 @@ drawn (another organiser decided, or the focal point withdrew it) is not decided
 
 from __future__ import annotations
 
-import datetime as dt
-
 from registration.models import Nomination, NominationStatus
+from symposium.formatting import utc_moment
 from symposium.models import User
 
 _SAID = {NominationStatus.WAITLISTED: "wait-listed"}
@@ -24,12 +23,5 @@ def changed_meanwhile(nomination: Nomination, user: User | None) -> str:
         who = "by you, in another window," if by_you else "by another organiser"
         what = f"{name} was {_SAID.get(status, status.value)} {who} meanwhile"
         moment = nomination.decided_at
-    when = f" ({_at(moment)})" if moment is not None else ""
+    when = f" ({utc_moment(moment)})" if moment is not None else ""
     return f"{what}{when}; nothing changed — look again and decide."
-
-
-def _at(moment: dt.datetime) -> str:
-    """``at 10:42 UTC``, with the day when it was not today (moments are stored in UTC)."""
-    if moment.date() == dt.datetime.now(dt.UTC).date():
-        return f"at {moment:%H:%M} UTC"
-    return f"on {moment:%-d %B} at {moment:%H:%M} UTC"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from registration.focal_points import LIMITS, FocalPointInput
 from registration.models import FocalPoint
@@ -69,3 +70,11 @@ class FocalPointImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Carries only the CSRF token of a button form (delete, revoke links)."""
+
+
+class SendLinkForm(ActionForm):
+    """The "Send a new link" button."""
+
+    # The id of the focal point's newest link as the page showed it (0: none), so that the
+    # button pressed twice, or on a page older than the last link sent, sends nothing more.
+    newest_link = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -7,9 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from registration import bp
-from registration.focal_point_forms import ActionForm, FocalPointForm, FocalPointImportForm
+from registration.focal_point_forms import (
+    ActionForm,
+    FocalPointForm,
+    FocalPointImportForm,
+    SendLinkForm,
+)
 from registration.focal_points import (
     CSV_COLUMNS,
     MAX_IMPORT_BYTES,
@@ -23,7 +29,12 @@ from registration.focal_points import (
     update_focal_point,
 )
 from registration.models import FocalPoint
-from registration.nomination_links import live_links, send_new_link
+from registration.nomination_links import (
+    LinkSentMeanwhile,
+    live_links,
+    newest_link_id,
+    send_new_link,
+)
 from symposium import db
 from symposium.auth import organiser_required
 from symposium.links import external_url
@@ -66,6 +77,7 @@ def focal_point_list(symposium_id: int) -> Any:
         groups=groups,
         total=sum(len(focal_points) for _, focal_points, _ in groups),
         live_counts={fp.id: len(live_links(fp.links)) for _, fps, _ in groups for fp in fps},
+        newest_links={fp.id: newest_link_id(fp.links) for _, fps, _ in groups for fp in fps},
         csrf_form=ActionForm(),
     )
 
@@ -137,10 +149,26 @@ def focal_point_revoke(symposium_id: int, focal_point_id: int) -> Any:
 
 @bp.route(f"{BASE}/<int:focal_point_id>/send-link", methods=["POST"])
 def focal_point_send_link(symposium_id: int, focal_point_id: int) -> Any:
-    """Mail the focal point a new nomination link (one who wrote that theirs no longer work)."""
+    """Mail the focal point a new nomination link (one who wrote that theirs no longer work),
+    once per press on the list as the page showed it."""
     symposium = symposium_or_404(symposium_id)
     focal_point = _focal_point_or_404(symposium, focal_point_id)
-    send_new_link(db.session(), symposium, focal_point, _nomination_link)
+    form = SendLinkForm()
+    if not form.validate():
+        abort(400)
+    try:
+        send_new_link(
+            db.session(),
+            symposium,
+            focal_point,
+            _nomination_link,
+            shown_newest=form.newest_link.data,
+            sender=current_user,
+        )
+    except LinkSentMeanwhile as error:
+        db.session().rollback()
+        flash(str(error), "warning")
+        return redirect(url_for("registration.focal_point_list", symposium_id=symposium.id))
     return _to_list(symposium, f"A new nomination link is on its way to {focal_point.email}.")
 
 

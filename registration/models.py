@@ -99,8 +99,14 @@ class NominationLink(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+    # The organiser who sent it with "Send a new link" (None for one a circular, reminder or
+    # decision carried), to say who when the button is pressed again on an older page.
+    issued_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     focal_point: Mapped[FocalPoint] = relationship(back_populates="links")
+    issued_by: Mapped[User | None] = relationship()
 
 
 class CircularDelivery(Base):

@@ -16,7 +16,8 @@ whether a link works follows from the links issued after it, so issuing a link i
 that locks nothing (distributing the circular issues thousands in one transaction), and a
 link that stopped working never works again. A link that no longer works gets the same 404 as
 a wrong one, which tells the visitor to use the link of their latest mail or to ask the
-organisers, who can send a new one from the focal points page (``send_new_link``).
+organisers, who can send a new one from the focal points page (``send_new_link``: once per
+press on what the page showed, however often or by however many the button is pressed).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from sqlalchemy.orm import Session
 
 from registration.mails import new_link_mail
 from registration.models import FocalPoint, NominationLink
-from symposium.models import Symposium, utcnow
+from symposium.formatting import utc_moment
+from symposium.models import Symposium, User, utcnow
 from symposium.outbox import queue_mail
+from symposium.services import lock_symposium
 from symposium.tokens import new_token, token_hash
 
 GRACE = dt.timedelta(days=7)
@@ -39,12 +42,21 @@ MAX_LIVE_LINKS = 3
 LinkBuilder = Callable[[str], str]  # token -> absolute nomination URL
 
 
-def issue_nomination_link(session: Session, focal_point: FocalPoint) -> str:
+class LinkSentMeanwhile(Exception):
+    """A new link not sent: the focal point got one after the organiser's page was drawn."""
+
+
+def issue_nomination_link(
+    session: Session, focal_point: FocalPoint, issued_by: User | None = None
+) -> str:
     """A new personal link token for ``focal_point``; only its hash is stored. The focal
     point's earlier links stop working ``GRACE`` after it, the oldest beyond
     ``MAX_LIVE_LINKS`` at once (see the module docstring)."""
     token, hashed = new_token()
-    session.add(NominationLink(focal_point=focal_point, token_hash=hashed))
+    issued_by_id = issued_by.id if issued_by is not None else None
+    session.add(
+        NominationLink(focal_point=focal_point, token_hash=hashed, issued_by_id=issued_by_id)
+    )
     session.flush()
     return token
 
@@ -94,20 +106,65 @@ def focal_point_for_token(
     return link.focal_point if works(link, newer, now or utcnow()) else None
 
 
+def newest_link_id(links: Iterable[NominationLink]) -> int:
+    """The id of the newest of a focal point's ``links`` (0 when none): what the focal points
+    page shows, so that ``send_new_link`` can tell whether one was issued since."""
+    return max((link.id for link in links), default=0)
+
+
 def send_new_link(
-    session: Session, symposium: Symposium, focal_point: FocalPoint, link: LinkBuilder
+    session: Session,
+    symposium: Symposium,
+    focal_point: FocalPoint,
+    link: LinkBuilder,
+    *,
+    shown_newest: int | None = None,
+    sender: User | None = None,
 ) -> int:
     """Mail ``focal_point`` a new nomination link (``link`` makes its URL from the token): for a
-    focal point who asked the organisers because their links no longer work or were lost."""
+    focal point who asked the organisers because their links no longer work or were lost.
+
+    ``shown_newest`` is ``newest_link_id`` as the organiser's page showed it. When a link was
+    issued since (the button pressed twice, by two organisers at once, or on a page older than
+    the last mail), nothing is sent and LinkSentMeanwhile says when and by whom: one press, one
+    mail. The check runs under the symposium's lock, so of two presses at once the second
+    waits and finds the first's link. Sent without it (an older page), the link goes anyway.
+    """
+    lock_symposium(session, symposium.id)
+    newest = session.scalar(
+        sa.select(NominationLink)
+        .where(NominationLink.focal_point_id == focal_point.id)
+        .order_by(NominationLink.id.desc())
+        .limit(1)
+    )
+    if shown_newest is not None and newest is not None and newest.id != shown_newest:
+        raise LinkSentMeanwhile(_sent_meanwhile(newest, focal_point, sender))
     issued = utcnow()
     text = new_link_mail(
         title=symposium.title,
         focal_point_name=focal_point.name,
         economy=focal_point.economy.name,
-        nomination_url=link(issue_nomination_link(session, focal_point)),
+        nomination_url=link(issue_nomination_link(session, focal_point, sender)),
         po_name=symposium.po_name,
         po_email=symposium.po_email,
     )
     # Each press of the button is a new mail with a new link, hence a key of its own.
     key = f"nomination-link:{symposium.id}:focal-point-{focal_point.id}:{issued:%Y%m%dT%H%M%S.%f}"
     return queue_mail(session, key, focal_point.email, text.subject, text.body)
+
+
+def _sent_meanwhile(newest: NominationLink, focal_point: FocalPoint, sender: User | None) -> str:
+    """What to tell an organiser whose press was refused because ``newest`` was issued after
+    their page was drawn: when, and by whom if it was sent from the focal points page."""
+    sent = f"a new nomination link to {focal_point.email} {utc_moment(newest.created_at)}"
+    if newest.issued_by_id is None:
+        what = f"A mail (the circular, a reminder or a decision) took {sent}"
+    elif sender is not None and newest.issued_by_id == sender.id:
+        what = f"You sent {sent} (the button was pressed twice, or in another window)"
+    else:
+        who = newest.issued_by.email if newest.issued_by else "Another organiser"
+        what = f"{who} sent {sent}"
+    return (
+        f"{what}, after your page was drawn, so no other was sent. This is the list as it is "
+        "now: send one again only if they need yet another."
+    )

@@ -52,6 +52,14 @@ def your_time(moment: dt.datetime, timezone: str) -> str:
     return f"{local:%a %-d %b %H:%M} your time ({timezone})"
 
 
+def utc_moment(moment: dt.datetime) -> str:
+    """``at 10:42 UTC``, with the day when it was not today: when something was just done, for
+    a message (moments are stored in naive UTC)."""
+    if moment.date() == dt.datetime.now(dt.UTC).date():
+        return f"at {moment:%H:%M} UTC"
+    return f"on {moment:%-d %B} at {moment:%H:%M} UTC"
+
+
 @cache
 def zone_options() -> Markup:
     """The ``<option>`` of every known time zone, for a ``<datalist>``: the same ~600 for
