@@ -224,13 +224,7 @@ def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
     or if it is already there (the same project number and title: the form sent twice)."""
     lock_new_symposia(session)  # the form sent twice at once: the second finds the first
     if same := _same_symposium(session, setup):
-        raise SetupError(
-            {
-                "project_number": f"“{same.title}” ({same.project_number}) is already set up, "
-                f"since {same.created_at:%-d %b %Y}. Open it from the list of symposia to "
-                "change it, or give this one its own project number or title."
-            }
-        )
+        raise _already_set_up(same, "Open it from the list of symposia to change it, or")
     symposium = Symposium()
     _apply(session, symposium, setup)
     session.add(symposium)
@@ -238,14 +232,25 @@ def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
     return symposium
 
 
-def _same_symposium(session: Session, setup: SymposiumSetup) -> Symposium | None:
-    return session.scalar(
-        sa.select(Symposium)
-        .where(
-            sa.func.lower(Symposium.project_number) == setup.project_number.strip().lower(),
-            sa.func.lower(Symposium.title) == setup.title.strip().lower(),
-        )
-        .limit(1)
+def _same_symposium(
+    session: Session, setup: SymposiumSetup, other_than: int | None = None
+) -> Symposium | None:
+    query = sa.select(Symposium).where(
+        sa.func.lower(Symposium.project_number) == setup.project_number.strip().lower(),
+        sa.func.lower(Symposium.title) == setup.title.strip().lower(),
+    )
+    if other_than is not None:
+        query = query.where(Symposium.id != other_than)
+    return session.scalar(query.limit(1))
+
+
+def _already_set_up(same: Symposium, advice: str) -> SetupError:
+    return SetupError(
+        {
+            "project_number": f"“{same.title}” ({same.project_number}) is already set up, "
+            f"since {same.created_at:%-d %b %Y}. {advice} give this one its own project number "
+            "or title."
+        }
     )
 
 
@@ -287,7 +292,15 @@ def _superseded_dates(
 
 
 def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSetup) -> None:
-    """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong."""
+    """Change a symposium's set-up; raises SetupError and changes nothing if it is wrong, or
+    if it gives the symposium another one's project number and title. That is checked only
+    when they change (two already alike stay editable), under the creations' lock: a creation
+    or another edit at the same moment waits, then finds this one."""
+    key = (setup.project_number.strip().lower(), setup.title.strip().lower())
+    if key != (symposium.project_number.strip().lower(), symposium.title.strip().lower()):
+        lock_new_symposia(session)
+        if same := _same_symposium(session, setup, other_than=symposium.id):
+            raise _already_set_up(same, "Two symposia cannot share both:")
     before = {name: getattr(symposium, name) for name in _PLAIN_FIELDS}
     days_before = [(day.date, day.start_time) for day in symposium.days]
     _apply(session, symposium, setup)
@@ -360,10 +373,11 @@ _NEW_SYMPOSIA_LOCK = int.from_bytes(b"symposia", "big")
 
 
 def lock_new_symposia(session: Session) -> None:
-    """Serialise the creation of symposia, which checks that the same one is not set up yet
-    and has no row to lock: on PostgreSQL a lock of the transaction's (an advisory lock), on
-    SQLite the database's write lock (an update that matches no row takes it too). A second
-    request waits here until the first has committed, then finds its symposium."""
+    """Serialise the creation of symposia and the edits of a project number or title, which
+    check that the same one is not set up yet and have no row to lock: on PostgreSQL a lock of
+    the transaction's (an advisory lock), on SQLite the database's write lock (an update that
+    matches no row takes it too). A second request waits here until the first has committed,
+    then finds its symposium."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_NEW_SYMPOSIA_LOCK)))
         return
