@@ -113,11 +113,25 @@ def eligible_registrations(session: Session, symposium: Symposium) -> list[Regis
     return sorted(session.scalars(query), key=lambda registration: registration.name_order)
 
 
-def _check_eligible(registration: Registration, symposium_id: int) -> None:
-    if registration.symposium_id != symposium_id:
+def _check_eligible(session: Session, registration: Registration, symposium_id: int) -> None:
+    """Read ``registration`` again and raise AttendanceError, before anything is written, unless
+    attendance may be credited to it. Callers lock the day first: the registration the request
+    loaded may be older than an erasure committed since, and erasure locks every day before
+    it writes, so what is read once the day is locked stays true until the commit."""
+    name = registration.full_name  # as the organiser chose it, before an erasure blanks it
+    current = session.scalar(
+        sa.select(Registration)
+        .where(Registration.id == registration.id)
+        .execution_options(populate_existing=True)
+    )
+    if current is None or current.symposium_id != symposium_id:
         raise AttendanceError("That registration is not of this symposium.")
-    if registration.erased_at is not None or registration.status != RegistrationStatus.CONFIRMED:
-        raise AttendanceError(f"{registration.full_name}'s registration is not confirmed.")
+    if current.erased_at is not None:
+        raise AttendanceError(
+            f"{name}'s registration was erased (perhaps by another organiser); nothing changed."
+        )
+    if current.status != RegistrationStatus.CONFIRMED:
+        raise AttendanceError(f"{name}'s registration is not confirmed.")
 
 
 def recompute_day(session: Session, day: SymposiumDay) -> None:
@@ -249,9 +263,10 @@ def _lock_row(session: Session, row: AttendanceRow, statuses: tuple[str, ...]) -
 
 def assign_row(session: Session, row: AttendanceRow, registration: Registration) -> int:
     """Credit ``row`` (and the same person's other rows to review) to ``registration``; returns
-    how many rows were assigned. Raises AttendanceError if the row is no longer to review."""
-    _check_eligible(registration, row.report.symposium_id)
+    how many rows were assigned. Raises AttendanceError, changing nothing, if the row is no
+    longer to review or the registration may not be credited (erased, say, since the screen)."""
     day = _lock_row(session, row, TO_REVIEW)
+    _check_eligible(session, registration, row.report.symposium_id)
     rows = _same_person(session, row)
     for each in rows:
         each.status = MatchStatus.ASSIGNED.value
@@ -306,14 +321,16 @@ def check_in(
 ) -> ManualCheck:
     """Record that ``registration`` was present on ``day`` from ``checked_in_at`` (aware) to
     ``checked_out_at`` (or, without one, present without a count of minutes). Raises
-    AlreadyCheckedIn when the very same check-in is recorded already (a form sent twice)."""
-    _check_eligible(registration, day.symposium_id)
+    AlreadyCheckedIn when the very same check-in is recorded already (a form sent twice), and
+    AttendanceError, changing nothing, when the registration may not be credited (as read once
+    the day is locked: erased or cancelled since the form was drawn, say)."""
     local_date = checked_in_at.astimezone(day.symposium.zone).date()
     if local_date != day.date:
         raise AttendanceError(f"Day {day.number} is {day.date:%d %B %Y}, not {local_date:%d %B}.")
     if checked_out_at is not None and checked_out_at <= checked_in_at:
         raise AttendanceError("The check-out must be later than the check-in.")
     lock_day(session, day)
+    _check_eligible(session, registration, day.symposium_id)
     arrived, left = naive_utc(checked_in_at), checked_out_at and naive_utc(checked_out_at)
     same = sa.select(ManualCheck.id).where(
         ManualCheck.registration_id == registration.id,
