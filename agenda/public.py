@@ -13,8 +13,9 @@ from agenda.feeds import read_feed_token
 from agenda.ical import agenda_calendar
 from agenda.models import Speaker
 from agenda.pdf import agenda_pdf
+from agenda.plans import person_ref
 from agenda.schedule import ITEM_KINDS, AgendaDocument, current_and_next
-from agenda.services import agenda_document, person_ref
+from agenda.services import agenda_document
 from agenda.table import agenda_csv
 from symposium import db
 from symposium.auth import public

@@ -25,7 +25,10 @@ from agenda.planner import local_spans, suggest_start
 from agenda.planning import invited_groups, planner_days, registrant_groups
 from agenda.schedule import ITEM_KINDS, PersonRef, in_zone
 from agenda.services import (
+    AT_END,
+    AT_START,
     AgendaError,
+    Place,
     add_item,
     agenda_document,
     agenda_warnings,
@@ -124,24 +127,21 @@ def _item_form(
     form.speaker_ids.choices = people
     form.moderator_ids.choices = people
     day_items = items_by_day(db.session(), symposium)[day.id]
-    form.insert_at.choices = [("start", "At the start of the day")] + [
+    form.insert_at.choices = [(AT_START, "At the start of the day")] + [
         (str(other.id), f"After “{other.title}”") for other in day_items if other is not item
     ]
-    form.insert_at.choices.append(("end", "At the end of the day"))
+    form.insert_at.choices.append((AT_END, "At the end of the day"))
     form.day_number.choices = [
         (d.number, f"Day {d.number}, {d.date:%a %-d %b}") for d in symposium.days
     ]
     return form
 
 
-def _insert_index(form: ItemForm, day_items: list[AgendaItem]) -> int | None:
+def _place(form: ItemForm) -> Place:
+    """The place chosen, as the item to insert after (its id): the service finds where that is
+    once it holds the lock, as the day may change before then."""
     choice = form.insert_at.data
-    if choice == "start":
-        return 0
-    for index, other in enumerate(day_items):
-        if str(other.id) == choice:
-            return index + 1
-    return None
+    return choice if choice in (AT_START, AT_END) else int(choice)
 
 
 @bp.route(
@@ -155,12 +155,10 @@ def new_item(symposium_id: int, day_number: int) -> Any:
     form = _item_form(symposium, day, None)
     del form.day_number  # a new item goes in the day it is added to
     if request.method == "GET":
-        form.insert_at.data = request.args.get("after", "end")
+        form.insert_at.data = request.args.get("after", AT_END)
     if form.validate_on_submit():
-        session = db.session()
-        index = _insert_index(form, items_by_day(session, symposium)[day.id])
         try:
-            item = add_item(session, day, form.to_input(), index)
+            item = add_item(db.session(), day, form.to_input(), _place(form))
         except AgendaError as error:
             form.form_errors.append(str(error))
         else:

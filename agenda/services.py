@@ -7,24 +7,26 @@ would deadlock on PostgreSQL with a change that holds it and writes the same ite
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Literal
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, selectinload
 
 from agenda.checks import Warning, double_bookings, long_days, missing_speakers
 from agenda.models import AgendaItem, ItemPerson, Speaker
+from agenda.plans import plans_by_day
 from agenda.presets import PRESETS
-from agenda.schedule import ITEM_KINDS, AgendaDocument, ItemPlan, PersonRef, schedule_day
+from agenda.schedule import ITEM_KINDS, AgendaDocument, schedule_day
 from symposium.links import is_web_link
-from symposium.models import Economy, Symposium, SymposiumDay
+from symposium.models import Symposium, SymposiumDay
 from symposium.services import lock_symposium, skipped_start
 
 MAX_DURATION = 8 * 60
+AT_START, AT_END = "start", "end"
+# Where a new item goes in its day: at the start, at the end, or directly after the item of
+# that id (an id, not a place number: what was third when the page was drawn may not be now).
+Place = int | Literal["start", "end"]
 
 
 class AgendaError(ValueError):
@@ -67,102 +69,6 @@ def items_by_day(session: Session, symposium: Symposium) -> dict[int, list[Agend
     return grouped
 
 
-def person_ref(speaker: Speaker) -> PersonRef:
-    economy = speaker.economy.name if speaker.economy else None
-    return _person(speaker.id, speaker.name, speaker.email, economy, speaker.organisation)
-
-
-def _person(
-    speaker_id: int, name: str, email: str | None, economy: str | None, organisation: str | None
-) -> PersonRef:
-    # The e-mail identifies one person across symposia; without it, the record does.
-    key = email.lower() if email else f"speaker-{speaker_id}"
-    return PersonRef(name, economy, organisation, key)
-
-
-PlansByDay = dict[int, tuple[ItemPlan, ...]]
-_PLANS_KEPT = 64  # agendas kept by each process; a registration needs its symposium's
-_plans: OrderedDict[tuple, PlansByDay] = OrderedDict()
-_plans_lock = threading.Lock()
-
-
-def _plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
-    """Each day's items as plans, in order, keyed by day id.
-
-    Kept between requests under the symposium's ``agenda_version``, which every change to its
-    items, their people or its speakers replaces in the same transaction (``agenda.models``):
-    a registration, the public page and the calendar feed do not read the agenda again until
-    it changes. Pending changes are flushed first, so they count.
-    """
-    session.flush()
-    day_ids = tuple(day.id for day in symposium.days)
-    # The site's host after the @ of each UID, so that two installations (a demo and
-    # production, two fora) never give two events one UID, which calendar programs merge.
-    base_url = current_app.config.get("BASE_URL") if has_app_context() else None
-    uid_domain = urlsplit(base_url).hostname if base_url else "symposium.local"
-    key = (
-        session.get_bind().engine.url,
-        symposium.id,
-        symposium.agenda_version,
-        day_ids,
-        uid_domain,
-    )
-    with _plans_lock:
-        if (kept := _plans.get(key)) is not None:
-            _plans.move_to_end(key)
-            return kept
-    plans = _read_plans(session, day_ids, uid_domain)
-    with _plans_lock:
-        _plans[key] = plans
-        while len(_plans) > _PLANS_KEPT:
-            _plans.popitem(last=False)
-    return plans
-
-
-def _read_plans(session: Session, day_ids: tuple[int, ...], uid_domain: str) -> PlansByDay:
-    """The plans of these days, read as plain rows (two queries), which costs a fraction of
-    loading the items and their people as objects."""
-    items = session.execute(
-        sa.select(
-            AgendaItem.id, AgendaItem.day_id, AgendaItem.kind, AgendaItem.title,
-            AgendaItem.duration_minutes, AgendaItem.description, AgendaItem.materials,
-            AgendaItem.cancelled, AgendaItem.sequence, AgendaItem.updated_at,
-        )
-        .where(AgendaItem.day_id.in_(day_ids))
-        .order_by(AgendaItem.day_id, AgendaItem.position, AgendaItem.id)
-    ).all()  # fmt: skip
-    people: dict[tuple[int, str], list[PersonRef]] = {}
-    for item_id, role, *person in session.execute(
-        sa.select(
-            ItemPerson.item_id, ItemPerson.role, Speaker.id, Speaker.name, Speaker.email,
-            Economy.name, Speaker.organisation,
-        )
-        .join(Speaker, Speaker.id == ItemPerson.speaker_id)
-        .outerjoin(Economy, Economy.id == Speaker.economy_id)
-        .where(ItemPerson.item_id.in_([item.id for item in items]))
-        .order_by(ItemPerson.item_id, ItemPerson.position)
-    ):  # fmt: skip
-        people.setdefault((item_id, role), []).append(_person(*person))
-    grouped: dict[int, list[ItemPlan]] = {day_id: [] for day_id in day_ids}
-    for item in items:
-        grouped[item.day_id].append(
-            ItemPlan(
-                uid=f"agenda-item-{item.id}@{uid_domain}",
-                kind=item.kind,
-                title=item.title,
-                duration=item.duration_minutes,
-                description=item.description,
-                speakers=tuple(people.get((item.id, "speaker"), ())),
-                moderators=tuple(people.get((item.id, "moderator"), ())),
-                materials=tuple(item.materials or ()),
-                cancelled=item.cancelled,
-                sequence=item.sequence,
-                last_modified=item.updated_at.replace(tzinfo=dt.UTC),
-            )
-        )
-    return {day_id: tuple(plans) for day_id, plans in grouped.items()}
-
-
 def agenda_document(
     session: Session, symposium: Symposium, *, with_platform_link: bool
 ) -> AgendaDocument:
@@ -170,7 +76,7 @@ def agenda_document(
 
     The join link is left out of what anyone may download; registered people get it.
     """
-    grouped = _plans_by_day(session, symposium)
+    grouped = plans_by_day(session, symposium)
     days = tuple(
         schedule_day(day.number, day.date, day.start_time, symposium.host_timezone, grouped[day.id])
         for day in symposium.days
@@ -252,12 +158,17 @@ def _set_content(session: Session, item: AgendaItem, symposium_id: int, data: It
 
 
 def add_item(
-    session: Session, day: SymposiumDay, data: ItemInput, index: int | None = None
+    session: Session, day: SymposiumDay, data: ItemInput, place: Place = AT_END
 ) -> AgendaItem:
-    """Insert an item at place ``index`` of the day (at the end when None); times follow."""
+    """Insert an item in the day at ``place``; times follow.
+
+    The place is found in the day as read once the lock is held, so the item goes directly
+    after the one named, wherever colleagues moved or added items meanwhile: several inserted
+    after the same item at once each go directly after it, so the last one saved is nearest
+    to it. Raises AgendaError when the item named is no longer in the day."""
     lock_symposium(session, day.symposium_id)  # two items added at once get places of their own
     items = items_by_day(session, day.symposium)[day.id]
-    index = len(items) if index is None else min(max(index, 0), len(items))
+    index = _index_of_place(items, place, day)
     item = AgendaItem(day=day, position=index)
     _set_content(session, item, day.symposium_id, data)
     items.insert(index, item)
@@ -265,6 +176,20 @@ def add_item(
     _renumber(items, moved=True)
     session.flush()
     return item
+
+
+def _index_of_place(items: list[AgendaItem], place: Place, day: SymposiumDay) -> int:
+    if place == AT_START:
+        return 0
+    if place == AT_END:
+        return len(items)
+    for index, other in enumerate(items):
+        if other.id == place:
+            return index + 1
+    raise AgendaError(
+        f"The item to insert after is no longer on day {day.number} (perhaps another organiser "
+        "moved it meanwhile), so nothing was added: choose the place again."
+    )
 
 
 def update_item(session: Session, item: AgendaItem, data: ItemInput) -> None:

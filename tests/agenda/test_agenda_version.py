@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from agenda.demo import add_demo_agenda
+from agenda.plans import person_ref
 from agenda.services import (
     ItemInput,
     add_item,
@@ -18,7 +19,6 @@ from agenda.services import (
     items_by_day,
     move_item,
     move_item_to_day,
-    person_ref,
     set_cancelled,
     set_day_start,
     update_item,
@@ -112,7 +112,7 @@ def test_every_change_to_the_agenda_shows_at_once_elsewhere(
     def add_with_people():
         lan, other = [s for s in list_speakers(session, symposium)][:2]
         data = ItemInput("panel", "Added panel", 45, "", (lan.id,), (other.id,))
-        add_item(session, day1, data, index=1)
+        add_item(session, day1, data, first(day1).id)
 
     def rename_a_speaker():
         item = next(i for i in items_by_day(session, symposium)[day2.id] if i.people)

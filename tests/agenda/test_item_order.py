@@ -1,18 +1,31 @@
 """The order of a day's items when organisers change it at the same moment, or from a page
 older than a colleague's change, on both databases: an arrow moves an item at most the one
 place its page showed (and says so when it did not), and items added or moved to a day at once
-each get a place of their own."""
+each get a place of their own, and an item inserted after another goes directly after it,
+whatever colleagues add or move meanwhile."""
 
 from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
+import pytest
+
+from agenda import services
 from agenda.models import AgendaItem
-from agenda.services import move_item
+from agenda.services import (
+    AgendaError,
+    ItemInput,
+    add_item,
+    apply_preset,
+    move_item,
+    move_item_to_day,
+)
 from symposium import db
 from tests.agenda.conftest import day_items
-from tests.conftest import at_once, logged_in_clients, post_form
+from tests.conftest import at_once, csrf_token, logged_in_clients, post_form
+from tests.registration.test_attendance_conflicts import Pause, in_thread, wait_for_the_second
 from tests.registration.test_attendance_conflicts import at_once as run_together
 
 REFUSED = "is no longer where your page showed it"
@@ -174,3 +187,82 @@ def test_items_moved_to_another_day_at_the_same_moment_each_get_a_place_of_their
     assert sorted(titles(session, symposium, 2)[-3:]) == sorted(item.title for item in moving)
     assert positions(session, symposium, 2) == list(range(5 + 3))
     assert positions(session, symposium, 1) == list(range(7 - 3))
+
+
+# --- inserting after an item --------------------------------------------------------------
+
+PERU = {"kind": "economy_presentation", "title": "Peru", "duration": "20"}
+
+
+def test_an_item_inserted_after_another_as_a_colleague_adds_one_before_it_goes_right_after_it(
+    app, client, login, session, create_symposium_record, create_user_account, monkeypatch
+):
+    """A colleague adds an item at the start of the day while an organiser inserts "Peru"
+    after the third item, the organiser's request waiting for the lock the colleague's holds
+    (caught once it holds it). When the place was found before the lock, as a number, "Peru"
+    landed one place early: before the item it was to follow."""
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    before = titles(session, symposium)
+    third = day_items(session, symposium, 1)[2]
+    colleague, organiser = logged_in_clients(app, create_user_account().email, 2)
+    tokens = [csrf_token(colleague), csrf_token(organiser)]
+    url = f"{base}/days/1/items/new"
+    pause = Pause()
+    monkeypatch.setattr(services, "_set_content", pause.wrap(services._set_content))
+
+    def add(index: int, fields: dict[str, str]) -> Any:
+        browser = (colleague, organiser)[index]
+        return browser.post(url, data={"csrf_token": tokens[index], **fields})
+
+    opening = {**PERU, "kind": "opening", "title": "Opening video", "insert_at": "start"}
+    running = [in_thread(lambda: add(0, opening))]
+    try:
+        assert pause.reached.wait(timeout=30), "the colleague's request never held the lock"
+        running.append(in_thread(lambda: add(1, {**PERU, "insert_at": str(third.id)})))
+        wait_for_the_second(app, session)
+    finally:
+        pause.released.set()
+        for thread, _ in running:
+            thread.join(timeout=60)
+    assert [result["response"].status_code for _, result in running] == [302, 302]
+    assert titles(session, symposium) == ["Opening video", *before[:3], "Peru", *before[3:]]
+    assert positions(session, symposium, 1) == list(range(len(before) + 2))
+
+
+def test_items_inserted_after_the_same_item_at_once_each_go_right_after_it(
+    app, client, login, session, create_symposium_record, create_user_account
+):
+    """Each goes directly after the item named, as the day is once its request holds the lock:
+    the last one saved (the highest id) nearest to it, none before it."""
+    symposium = create_symposium_record()
+    login()
+    base = with_template(client, symposium)
+    before = day_items(session, symposium, 1)
+    clients = logged_in_clients(app, create_user_account().email, 4)
+    pages = at_once(clients, f"{base}/days/1/items/new", {**PERU, "insert_at": before[2].id})
+    assert sum("Added “Peru”." in page for page in pages) == 4
+    stored = day_items(session, symposium, 1)
+    added = stored[3:7]
+    assert [item.title for item in added] == ["Peru"] * 4
+    assert [item.id for item in added] == sorted((item.id for item in added), reverse=True)
+    assert [item.id for item in stored[:3] + stored[7:]] == [item.id for item in before]
+    assert positions(session, symposium, 1) == list(range(len(before) + 4))
+
+
+def test_inserting_after_an_item_moved_to_another_day_meanwhile_adds_nothing(
+    session, create_symposium_record
+):
+    symposium = create_symposium_record()
+    apply_preset(session, symposium, "two-day-apec")
+    session.commit()
+    moved = day_items(session, symposium, 1)[2]
+    move_item_to_day(session, moved, symposium.days[1])  # by a colleague, since the page
+    session.commit()
+    before = titles(session, symposium)
+    data = ItemInput("economy_presentation", "Peru", 20)
+    with pytest.raises(AgendaError, match="The item to insert after is no longer on day 1"):
+        add_item(session, symposium.days[0], data, moved.id)
+    session.rollback()
+    assert titles(session, symposium) == before

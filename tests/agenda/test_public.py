@@ -10,7 +10,8 @@ import re
 import vobject
 
 from agenda.demo import add_demo_agenda
-from agenda.services import agenda_document, items_by_day, person_ref, set_cancelled
+from agenda.plans import person_ref
+from agenda.services import agenda_document, items_by_day, set_cancelled
 from tests.conftest import post_form
 
 
