@@ -159,7 +159,10 @@ def _figures(full: FullSymposium) -> dict[str, Any]:
     report = full.organiser.get(f"/api/symposia/{full.id}/report")
     if report.status_code == 200:
         figures["report"] = report.get_json()
+        # When the figures were read, not what they are (it moves on at the turn of a minute).
         figures["report"].pop("generated_at", None)
+        about = figures["report"]["tables"]["About"]
+        about[:] = [row for row in about if row["Field"] != "Figures as of (UTC)"]
     responses = full.organiser.get(f"{base}/survey/responses.csv").data
     figures["responses"] = responses.count(b"\n")
     return figures
