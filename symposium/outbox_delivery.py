@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -149,17 +148,11 @@ class _Recorder:
     ``settle`` waits until that is committed. Each of them settles the last sent mail first, so
     outcomes are committed in order and never more than one is outstanding."""
 
-    # While the main thread builds the next mail (pure Python, holding the GIL), the recorder
-    # needs the GIL for a moment to send its statement; with Python's default 5 ms switch
-    # interval it would wait until the build is done, and the commit would not overlap it.
-    SWITCH_INTERVAL = 0.0005  # seconds
-
     def __init__(self, engine: sa.Engine) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-outcomes")
         self._engine = engine
         self._connection: sa.Connection | None = None
         self._pending: Future[None] | None = None
-        self._switch_interval = sys.getswitchinterval()
 
     def __enter__(self) -> _Recorder:
         try:
@@ -167,7 +160,6 @@ class _Recorder:
         except BaseException:  # no database: the thread must not outlive the batch
             self._thread.shutdown()
             raise
-        sys.setswitchinterval(min(self.SWITCH_INTERVAL, self._switch_interval))
         return self
 
     def _connect(self) -> sa.Connection:
@@ -177,7 +169,6 @@ class _Recorder:
         try:
             self.settle()  # a mail the server accepted: its "sent" must not be dropped
         finally:
-            sys.setswitchinterval(self._switch_interval)
             if self._connection is not None:
                 self._thread.submit(self._connection.close).result()
             self._thread.shutdown()
