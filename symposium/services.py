@@ -235,13 +235,20 @@ def create_symposium(session: Session, setup: SymposiumSetup) -> Symposium:
 def _same_symposium(
     session: Session, setup: SymposiumSetup, other_than: int | None = None
 ) -> Symposium | None:
-    query = sa.select(Symposium).where(
-        sa.func.lower(Symposium.project_number) == setup.project_number.strip().lower(),
-        sa.func.lower(Symposium.title) == setup.title.strip().lower(),
-    )
+    """Another symposium with this project number and title, as people mean them: letter case
+    (any alphabet: SQL's lower() knows only ASCII on SQLite) and runs of spaces aside."""
+    wanted = (_as_meant(setup.project_number), _as_meant(setup.title))
+    query = sa.select(Symposium.id, Symposium.project_number, Symposium.title)
     if other_than is not None:
         query = query.where(Symposium.id != other_than)
-    return session.scalar(query.limit(1))
+    for symposium_id, number, title in session.execute(query.order_by(Symposium.id)):
+        if (_as_meant(number), _as_meant(title)) == wanted:
+            return session.get(Symposium, symposium_id)
+    return None
+
+
+def _as_meant(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _already_set_up(same: Symposium, advice: str) -> SetupError:

@@ -39,6 +39,16 @@ def test_an_edit_cannot_give_a_symposium_anothers_project_number_and_title(
     assert 'id="project_number-error"' in page and TAKEN in page
     assert stored(session, second.id) == ("SME 02 2026A", "Women in trade", None)
 
+    # Letter case outside ASCII too (SQLite's lower() knows only ASCII), and inner spaces.
+    create_symposium_record(project_number="EC 03 2026A", title="Économie numérique en APEC")
+    same = form_data(project_number="EC 03  2026A", title="ÉCONOMIE  NUMÉRIQUE en apec")
+    response = post_form(client, url, same)
+    assert response.status_code == 422
+    assert "“Économie numérique en APEC” (EC 03 2026A) is already set up" in html.unescape(
+        response.get_data(as_text=True)
+    )
+    assert stored(session, second.id) == ("SME 02 2026A", "Women in trade", None)
+
     # Its own project number and title, or one of the two like the other's, are saved.
     for title in ("Women in trade", "Digital skills for MSMEs"):
         data = form_data(project_number="SME 02 2026A", title=title, capacity="90")
