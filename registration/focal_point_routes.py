@@ -30,7 +30,7 @@ from registration.focal_points import (
 )
 from registration.models import FocalPoint
 from registration.nomination_links import (
-    LinkSentMeanwhile,
+    LinkNotSent,
     live_links,
     newest_link_id,
     send_new_link,
@@ -76,7 +76,9 @@ def focal_point_list(symposium_id: int) -> Any:
         symposium=symposium,
         groups=groups,
         total=sum(len(focal_points) for _, focal_points, _ in groups),
-        live_counts={fp.id: len(live_links(fp.links)) for _, fps, _ in groups for fp in fps},
+        live_counts={
+            fp.id: len(live_links(fp.links, symposium)) for _, fps, _ in groups for fp in fps
+        },
         newest_links={fp.id: newest_link_id(fp.links) for _, fps, _ in groups for fp in fps},
         csrf_form=ActionForm(),
     )
@@ -165,7 +167,7 @@ def focal_point_send_link(symposium_id: int, focal_point_id: int) -> Any:
             shown_newest=form.newest_link.data,
             sender=current_user,
         )
-    except LinkSentMeanwhile as error:
+    except LinkNotSent as error:
         db.session().rollback()
         flash(str(error), "warning")
         return redirect(url_for("registration.focal_point_list", symposium_id=symposium.id))

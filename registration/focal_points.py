@@ -178,7 +178,7 @@ def delete_focal_point(session: Session, focal_point: FocalPoint) -> None:
 def revoke_links(session: Session, focal_point: FocalPoint) -> int:
     """Revoke every nomination link of ``focal_point`` not revoked yet; return how many of them
     still worked (the others had expired, see nomination_links.py)."""
-    working = len(live_links(focal_point.links))
+    working = len(live_links(focal_point.links, focal_point.symposium))
     session.execute(
         sa.update(NominationLink)
         .where(NominationLink.focal_point_id == focal_point.id, NominationLink.revoked_at.is_(None))

@@ -9,7 +9,10 @@ into a mail again. So that the links do not pile up as ways in, a link stops wor
   yesterday, or of last week, still works while the newer one is on its way and read;
 - at once when ``MAX_LIVE_LINKS`` (3) newer links were issued: a burst of mails (one decision
   after another) leaves at most three live links, however many mails went out;
-- when the organisers revoke the focal point's links (``focal_points.revoke_links``).
+- when the organisers revoke the focal point's links (``focal_points.revoke_links``);
+- ``AFTER_THE_EVENT`` (30 days) after the symposium's last day, every link of it: the pages
+  show the nominees' names and addresses, and a month is time enough to look up who was
+  nominated for a report. Organisers cannot send a link that would not work.
 
 The newest link works until one of these happens to it. Nothing is stored for the expiry:
 whether a link works follows from the links issued after it, so issuing a link is one insert
@@ -37,13 +40,28 @@ from symposium.services import lock_symposium
 from symposium.tokens import new_token, token_hash
 
 GRACE = dt.timedelta(days=7)
+AFTER_THE_EVENT = dt.timedelta(days=30)
 MAX_LIVE_LINKS = 3
 
 LinkBuilder = Callable[[str], str]  # token -> absolute nomination URL
 
 
-class LinkSentMeanwhile(Exception):
+class LinkNotSent(Exception):
+    """A new link not sent; the message says why."""
+
+
+class LinkSentMeanwhile(LinkNotSent):
     """A new link not sent: the focal point got one after the organiser's page was drawn."""
+
+
+def links_end(symposium: Symposium) -> dt.datetime | None:
+    """When every nomination link of ``symposium`` stops working (naive UTC, as stored):
+    ``AFTER_THE_EVENT`` after its last day ends in the host time zone; None without days."""
+    if symposium.last_day is None:
+        return None
+    midnight = dt.datetime.combine(symposium.last_day + dt.timedelta(days=1), dt.time())
+    ends = midnight.replace(tzinfo=symposium.zone) + AFTER_THE_EVENT
+    return ends.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def issue_nomination_link(
@@ -61,27 +79,34 @@ def issue_nomination_link(
     return token
 
 
-def works(link: NominationLink, newer: Iterable[dt.datetime], now: dt.datetime) -> bool:
+def works(
+    link: NominationLink,
+    newer: Iterable[dt.datetime],
+    now: dt.datetime,
+    ends: dt.datetime | None = None,
+) -> bool:
     """Whether ``link`` still opens its page, given when the focal point's links issued after
-    it were issued (naive UTC, as stored)."""
+    it were issued and when the symposium's links end (``links_end``; naive UTC, as stored)."""
     newer = list(newer)
     return (
         link.revoked_at is None
+        and (ends is None or now < ends)
         and len(newer) < MAX_LIVE_LINKS
         and all(now - issued < GRACE for issued in newer)
     )
 
 
 def live_links(
-    links: Iterable[NominationLink], now: dt.datetime | None = None
+    links: Iterable[NominationLink], symposium: Symposium, now: dt.datetime | None = None
 ) -> list[NominationLink]:
-    """Those of one focal point's ``links`` that still work, newest first."""
+    """Those of one focal point's ``links`` (of ``symposium``) that still work, newest first."""
     now = now or utcnow()
+    ends = links_end(symposium)
     ordered = sorted(links, key=lambda link: link.id, reverse=True)
     return [
         link
         for position, link in enumerate(ordered)
-        if works(link, (newer.created_at for newer in ordered[:position]), now)
+        if works(link, (newer.created_at for newer in ordered[:position]), now, ends)
     ]
 
 
@@ -103,7 +128,8 @@ def focal_point_for_token(
         .order_by(NominationLink.id)
         .limit(MAX_LIVE_LINKS)
     )
-    return link.focal_point if works(link, newer, now or utcnow()) else None
+    ends = links_end(link.focal_point.symposium)
+    return link.focal_point if works(link, newer, now or utcnow(), ends) else None
 
 
 def newest_link_id(links: Iterable[NominationLink]) -> int:
@@ -130,6 +156,13 @@ def send_new_link(
     mail. The check runs under the symposium's lock, so of two presses at once the second
     waits and finds the first's link. Sent without it (an older page), the link goes anyway.
     """
+    ends = links_end(symposium)
+    if ends is not None and utcnow() >= ends:
+        raise LinkNotSent(
+            f"Nomination links of {symposium.title} stopped working {AFTER_THE_EVENT.days} "
+            f"days after its last day ({symposium.last_day:%-d %B %Y}): a new one would not "
+            f"open either, so none was sent to {focal_point.email}."
+        )
     lock_symposium(session, symposium.id)
     newest = session.scalar(
         sa.select(NominationLink)

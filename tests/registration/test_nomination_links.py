@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from itsdangerous.timed import TimestampSigner
 
 from registration.models import FocalPoint, NominationLink
-from registration.nomination_links import GRACE, MAX_LIVE_LINKS, live_links, works
+from registration.nomination_links import (
+    AFTER_THE_EVENT,
+    GRACE,
+    MAX_LIVE_LINKS,
+    live_links,
+    works,
+)
+from symposium.models import OutboxMessage, Symposium
 from tests.conftest import post_form
 from tests.registration.conftest import nominee
 from tests.registration.test_decision_mails import nomination_ids
@@ -41,10 +48,17 @@ def test_an_earlier_link_works_for_a_week_after_a_newer_one():
 def test_at_most_three_links_work_and_the_newest_always_does():
     links = [link(number, NOW - dt.timedelta(hours=10 - number)) for number in range(1, 8)]
     assert MAX_LIVE_LINKS == 3
-    assert [each.id for each in live_links(links, NOW)] == [7, 6, 5]
+    undated = Symposium()  # no days yet: no end to its links
+    assert [each.id for each in live_links(links, undated, NOW)] == [7, 6, 5]
     # A week after the newest was issued, only it works.
-    assert [each.id for each in live_links(links, NOW + GRACE)] == [7]
-    assert live_links([], NOW) == []
+    assert [each.id for each in live_links(links, undated, NOW + GRACE)] == [7]
+    assert live_links([], undated, NOW) == []
+
+
+def test_no_link_works_once_the_symposiums_links_end():
+    newest = link(2, NOW - dt.timedelta(days=60))
+    assert works(newest, [], NOW, ends=NOW + dt.timedelta(seconds=1))
+    assert not works(newest, [], NOW, ends=NOW)
 
 
 # --- the focal point's mails ------------------------------------------------------------------
@@ -142,3 +156,43 @@ def test_a_focal_points_old_links_stop_working_and_their_newest_always_works(
     assert "Revoked 3 nomination links of Lucía." in revoked.text
     assert not opens(browser, newest)
     assert live_links_shown(client, invited_symposium, lucia.id) == 0
+
+
+def the_event_ended(session, symposium, days_ago: int) -> None:
+    """Move the symposium's days so that its last day was ``days_ago`` days ago (host time)."""
+    last = dt.datetime.now(symposium.zone).date() - dt.timedelta(days=days_ago)
+    days = sorted(symposium.days, key=lambda day: day.number)
+    for day in days:
+        day.date = last - dt.timedelta(days=len(days) - day.number)
+    session.commit()
+
+
+def test_every_link_stops_working_a_month_after_the_event(
+    app, client, login, session, invited_symposium, economies, monkeypatch
+):
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_700_000_000)
+    browser = app.test_client()
+    login()
+    base = f"/symposia/{invited_symposium.id}"
+    fields = {"name": "Lucía", "email": "lucia@p.pe", "economy_id": economies["Peru"].id}
+    assert post_form(client, f"{base}/focal-points/new", {**fields, "role": ""}).status_code == 302
+    lucia = session.scalars(sa.select(FocalPoint)).one()
+    sent = post_form(client, f"{base}/focal-points/{lucia.id}/send-link", {})
+    assert sent.status_code == 302
+    token = LINK.search(session.scalars(sa.select(OutboxMessage.body)).one()).group(1)
+
+    # Until the end of the 30th day after the last one, the newest link works.
+    the_event_ended(session, invited_symposium, AFTER_THE_EVENT.days)
+    assert opens(browser, token)
+    assert live_links_shown(client, invited_symposium, lucia.id) == 1
+
+    # The day after, it no longer does, and no new one is sent: it would not open either.
+    the_event_ended(session, invited_symposium, AFTER_THE_EVENT.days + 1)
+    assert not opens(browser, token)
+    assert live_links_shown(client, invited_symposium, lucia.id) == 0
+    refused = post_form(
+        client, f"{base}/focal-points/{lucia.id}/send-link", {}, follow_redirects=True
+    )
+    assert "a new one would not open either, so none was sent to lucia@p.pe" in refused.text
+    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+    assert session.scalar(sa.select(sa.func.count(NominationLink.id))) == 1
