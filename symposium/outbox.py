@@ -58,6 +58,16 @@ class Attachment:
     data: bytes
 
 
+SUBJECT_LENGTH = 300  # the column's
+
+
+def subject_line(subject: str) -> str:
+    """``subject`` as a mail header can carry it: one line (a line break in a title would be
+    refused when the mail is built, and never sent) and no longer than the column."""
+    line = " ".join(subject.split())
+    return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1] + "…"
+
+
 def queue_mail(
     session: Session,
     key: str,
@@ -71,7 +81,7 @@ def queue_mail(
     values = {
         "idempotency_key": key,
         "recipient": recipient,
-        "subject": subject,
+        "subject": subject_line(subject),
         "body": body,
         "attachments": [
             {

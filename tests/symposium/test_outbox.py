@@ -145,6 +145,25 @@ def test_a_sent_mail_keeps_no_personal_link_that_works(
     assert refused.status == MailStatus.FAILED and MANAGE.search(refused.body) is not None
 
 
+def test_a_subject_from_a_title_with_a_line_break_or_too_long_still_goes_out(
+    app, session, smtp_server
+):
+    # A title posted with a line break (no browser sends one, a script can), or so long that
+    # the subject's prefix takes it over the column: the mail is queued and arrives.
+    use_smtp(app, smtp_server)
+    queue_mail(session, "broken", "a@example.org", "Your link: Digital\r\nskills  for", "Hi")
+    queue_mail(session, "long", "b@example.org", "Registration confirmed: " + "x" * 300, "Hi")
+    session.commit()
+
+    report = deliver(app)
+
+    assert (report.sent, report.failed) == (2, 0)
+    subjects = {m.envelope_recipients[0]: m["Subject"] for m in smtp_server.messages}
+    assert subjects["a@example.org"] == "Your link: Digital skills for"
+    long = subjects["b@example.org"]
+    assert len(long) == 300 and long.startswith("Registration confirmed: xxx") and long[-1] == "…"
+
+
 def test_a_refused_recipient_fails_with_the_reply_and_the_rest_go_through(
     app, session, smtp_server
 ):
