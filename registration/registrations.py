@@ -255,7 +255,7 @@ def register(
     check_input(session, symposium, data, nomination)
     lock_places(session, symposium)
     asked = {"symposium_id": symposium.id, "email": data.email}
-    session.flush()  # read on the connection (cheaper than the ORM's execute): nothing pending
+    session.flush()  # read below on the connection, which does not flush the session itself
     existing_id, confirmed = session.connection().execute(_EXISTING_AND_CONFIRMED, asked).one()
     existing = session.get(Registration, existing_id) if existing_id is not None else None
     _refuse_if_held(symposium, existing)
@@ -287,7 +287,8 @@ _INSERT = sa.insert(Registration.__table__).returning(Registration.__table__.c.i
 
 def _insert_registration(session: Session, symposium: Symposium, values: dict) -> Registration:
     """A new registration row, written with one Core INSERT (the ORM's unit of work for one
-    row costs more than the rest of registering) and then put in the session as if loaded."""
+    row costs more than the rest of registering) and then put in the session as if loaded.
+    The model's ``before_insert`` listener does not run for it: ``name_key`` is set here."""
     values = {
         "symposium_id": symposium.id,
         "nomination_id": None,

@@ -237,18 +237,19 @@ def _same_symposium(
 ) -> Symposium | None:
     """Another symposium with this project number and title, as people mean them: letter case
     (any alphabet: SQL's lower() knows only ASCII on SQLite) and runs of spaces aside."""
-    wanted = (_as_meant(setup.project_number), _as_meant(setup.title))
+    wanted = _identity(setup.project_number, setup.title)
     query = sa.select(Symposium.id, Symposium.project_number, Symposium.title)
     if other_than is not None:
         query = query.where(Symposium.id != other_than)
     for symposium_id, number, title in session.execute(query.order_by(Symposium.id)):
-        if (_as_meant(number), _as_meant(title)) == wanted:
+        if _identity(number, title) == wanted:
             return session.get(Symposium, symposium_id)
     return None
 
 
-def _as_meant(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def _identity(project_number: str, title: str) -> tuple[str, str]:
+    """What makes two set-ups the same symposium: number and title, case and spacing aside."""
+    return (" ".join(project_number.split()).casefold(), " ".join(title.split()).casefold())
 
 
 def _already_set_up(same: Symposium, advice: str) -> SetupError:
@@ -303,8 +304,9 @@ def update_symposium(session: Session, symposium: Symposium, setup: SymposiumSet
     if it gives the symposium another one's project number and title. That is checked only
     when they change (two already alike stay editable), under the creations' lock: a creation
     or another edit at the same moment waits, then finds this one."""
-    key = (setup.project_number.strip().lower(), setup.title.strip().lower())
-    if key != (symposium.project_number.strip().lower(), symposium.title.strip().lower()):
+    if _identity(setup.project_number, setup.title) != _identity(
+        symposium.project_number, symposium.title
+    ):
         lock_new_symposia(session)
         if same := _same_symposium(session, setup, other_than=symposium.id):
             raise _already_set_up(same, "Two symposia cannot share both:")

@@ -263,23 +263,29 @@ def logged_in_clients(app, email: str, count: int) -> list[FlaskClient]:
 
 def at_once(clients: list[FlaskClient], url: str, data: dict) -> list[str]:
     """POST ``data`` to ``url`` from every client at the same moment; the pages they end on."""
-    tokens = [csrf_token(client) for client in clients]
-    barrier = threading.Barrier(len(clients))
+    return posted_at_once([(client, url, data) for client in clients])
+
+
+def posted_at_once(sends: list[tuple[FlaskClient, str, dict]]) -> list[str]:
+    """POST each (client, url, data) at the same moment; the pages they end on."""
+    tokens = [csrf_token(client) for client, _, _ in sends]
+    barrier = threading.Barrier(len(sends))
     pages: list[str] = []
 
     def send(index: int) -> None:
+        client, url, data = sends[index]
         barrier.wait()
-        response = clients[index].post(
+        response = client.post(
             url, data={"csrf_token": tokens[index], **data}, follow_redirects=True
         )
         pages.append(response.get_data(as_text=True))
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(sends))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(pages) == len(clients), "every request was answered"
+    assert len(pages) == len(sends), "every request was answered"
     return pages
 
 

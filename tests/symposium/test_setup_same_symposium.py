@@ -4,12 +4,11 @@ as a new symposium is, also when edits and a creation come at the same moment.""
 from __future__ import annotations
 
 import html
-import threading
 
 import sqlalchemy as sa
 
 from symposium.models import Symposium
-from tests.conftest import csrf_token, logged_in_clients, post_form
+from tests.conftest import logged_in_clients, post_form, posted_at_once
 from tests.symposium.test_setup import form_data
 
 TAKEN = "“Digital skills for MSMEs” (SME 01 2026A) is already set up, since"
@@ -56,29 +55,6 @@ def test_an_edit_cannot_give_a_symposium_anothers_project_number_and_title(
         assert stored(session, second.id) == ("SME 02 2026A", title, 90)
 
 
-def posted_at_once(sends: list[tuple]) -> list[str]:
-    """POST each (client, url, data) at the same moment; the pages they end on."""
-    tokens = [csrf_token(client) for client, _, _ in sends]
-    barrier = threading.Barrier(len(sends))
-    pages: list[str] = []
-
-    def send(index: int) -> None:
-        client, url, data = sends[index]
-        barrier.wait()
-        response = client.post(
-            url, data={"csrf_token": tokens[index], **data}, follow_redirects=True
-        )
-        pages.append(html.unescape(response.get_data(as_text=True)))
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(sends))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(pages) == len(sends), "every request was answered"
-    return pages
-
-
 def test_edits_and_a_creation_taking_the_same_project_number_and_title_at_once_save_one(
     app, session, create_symposium_record, create_user_account
 ):
@@ -92,7 +68,8 @@ def test_edits_and_a_creation_taking_the_same_project_number_and_title_at_once_s
     data = form_data(project_number="SME 01 2026A", title="Digital skills for MSMEs")
     urls = [f"/symposia/{symposium.id}/edit" for symposium in edited] + ["/symposia/new"]
 
-    pages = posted_at_once([(client, url, data) for client, url in zip(clients, urls, strict=True)])
+    sends = [(client, url, data) for client, url in zip(clients, urls, strict=True)]
+    pages = [html.unescape(page) for page in posted_at_once(sends)]
 
     saved = [page for page in pages if "Saved “Digital skills for MSMEs”." in page]
     refused = [page for page in pages if TAKEN in page]
