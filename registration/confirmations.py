@@ -13,11 +13,12 @@ from agenda.services import agenda_document
 from registration.distribution import day_dates
 from registration.models import Registration, RegistrationStatus
 from registration.places import promote_waiting, waiting_position
+from registration.registration_rows import confirmation_key
 from registration.registrations import Registered
 from symposium.economies import economy_row
 from symposium.formatting import your_time
 from symposium.models import Symposium, utcnow
-from symposium.outbox import Attachment, queue_mail
+from symposium.outbox import Attachment, Mail, queue_mail
 from symposium.services import on_setup_change
 
 LinkBuilder = Callable[[str], str]  # token -> absolute manage URL
@@ -70,11 +71,26 @@ def queue_confirmation(
 ) -> None:
     """Mail the registrant what happened, in the registration's own transaction.
 
-    ``calendar`` is the personal calendar when the caller built it already (the open form does,
-    before ``register`` takes the symposium's lock); otherwise it is built here if needed.
+    ``calendar`` is the personal calendar when the caller built it already; otherwise it is
+    built here if needed.
     """
     registration = registered.registration
-    symposium = registration.symposium
+    mail = confirmation_mail(session, registration.symposium, registered, manage_link, calendar)
+    key = confirmation_key(registration.id, registration.manage_token_hash)
+    queue_mail(session, key, mail.recipient, mail.subject, mail.body, mail.attachments)
+
+
+def confirmation_mail(
+    session: Session,
+    symposium: Symposium,
+    registered: Registered,
+    manage_link: LinkBuilder,
+    calendar: bytes | None = None,
+) -> Mail:
+    """The mail that tells the registrant what happened. The registration need not be stored
+    yet (registering on the open form builds it before taking the symposium's lock), so the
+    symposium is given rather than read from it."""
+    registration = registered.registration
     status = RegistrationStatus(registration.status)
     opening = {
         RegistrationStatus.CONFIRMED: f"You are registered for {symposium.title}.",
@@ -108,10 +124,8 @@ def queue_confirmation(
         RegistrationStatus.WAITING: f"Waiting list: {symposium.title}",
         RegistrationStatus.PENDING: f"Registration received: {symposium.title}",
     }[status]
-    # A new manage link means a new registration (or a renewed one): a new key.
-    key = f"registration:{registration.id}:{registration.manage_token_hash[:16]}"
     body = "\n".join(lines + _closing(symposium)) + "\n"
-    queue_mail(session, key, registration.email, subject, body, attachments)
+    return Mail(registration.email, subject, body, tuple(attachments))
 
 
 def queue_promotions(

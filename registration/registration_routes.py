@@ -11,7 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from agenda.services import has_items
 from registration import bp
-from registration.confirmations import personal_calendar, queue_confirmation, queue_promotions
+from registration.confirmations import personal_calendar, queue_promotions
 from registration.forms import ConfirmForm
 from registration.models import (
     Registration,
@@ -27,6 +27,7 @@ from registration.own_registration import (
     update_registration,
 )
 from registration.places import cancel_registration, waiting_position
+from registration.registering import register_and_confirm
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
 from registration.registration_settings import update_settings
 from registration.registrations import (
@@ -35,7 +36,6 @@ from registration.registrations import (
     changes_open,
     places_left,
     prefill,
-    register,
     registration_open,
     settings_for,
     symposium_and_settings,
@@ -69,12 +69,14 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
     """Register from a validated form; a refusal becomes a message on the form."""
     session = db.session()
     data = form.registrant()
-    # Building the calendar takes longer than the rest of registering. Built here, before
-    # register() takes the symposium's lock, it does not make simultaneous registrants wait.
+    # Building the calendar takes longer than the rest of registering. Built here, before the
+    # symposium's lock is taken, it does not make simultaneous registrants wait.
     name = written_name(data.given_name, data.family_name, data.family_name_first)
     calendar = personal_calendar(session, symposium, name)
     try:
-        registered = register(session, symposium, data, nomination=nomination)
+        registered = register_and_confirm(
+            session, symposium, data, _manage_link, calendar, nomination=nomination
+        )
     except RegistrationError as error:
         session.rollback()
         # The settings row may have been made in the transaction just rolled back (its first
@@ -82,7 +84,6 @@ def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> An
         settings_for(session, symposium)
         _show_refusal(form, error)
         return None
-    queue_confirmation(session, registered, _manage_link, calendar)
     session.commit()
     return registered
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 
 from registration.circular_services import circular_texts_defaults, latest_version
 from registration.models import (
@@ -26,10 +26,10 @@ from registration.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
+from registration.registration_rows import LOCK_PLACES, insert_registration
 from symposium.accounts import normalise_email
 from symposium.economies import economy_row
 from symposium.models import Symposium, utcnow
-from symposium.names import name_key
 from symposium.tokens import new_token
 
 # Statuses that hold a place, or a claim to one.
@@ -135,19 +135,11 @@ def refuse_after_the_event(symposium: Symposium) -> None:
         )
 
 
-_SETTINGS = RegistrationSettings.__table__
-_LOCK = (  # Core, on the session's connection: nothing in the session reads ``changes``
-    sa.update(_SETTINGS)
-    .where(_SETTINGS.c.symposium_id == sa.bindparam("locked_symposium"))
-    .values(changes=_SETTINGS.c.changes + 1)
-)
-
-
 def lock_places(session: Session, symposium: Symposium) -> None:
     """Serialise place-taking changes of one symposium (see the module docstring): the
     first statement of every change that may take or free a place."""
     settings_for(session, symposium)
-    session.connection().execute(_LOCK, {"locked_symposium": symposium.id})
+    session.connection().execute(LOCK_PLACES, {"locked_symposium": symposium.id})
 
 
 def count(session: Session, symposium_id: int, status: RegistrationStatus) -> int:
@@ -234,6 +226,43 @@ class Registered:
     token: str
 
 
+def admitted(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    nomination: Nomination | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[RegistrationSettings, RegistrantInput]:
+    """The symposium's registration settings and the input cleaned, once the registration is
+    allowed at all (RegistrationError says why not)."""
+    settings = settings_for(session, symposium)
+    if nomination is None and settings.mode == RegistrationMode.INVITATION:
+        raise RegistrationError("This symposium registers invited delegates only.")
+    if not registration_open(symposium, now):
+        raise RegistrationError(
+            f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."
+        )
+    data = clean_input(data)
+    check_input(session, symposium, data, nomination)
+    return settings, data
+
+
+def new_values(
+    data: RegistrantInput, settings: RegistrationSettings, status: str, token_hash: str
+) -> dict:
+    """A new (or renewed) registration's values from what the registrant entered."""
+    return {
+        **{f.name: getattr(data, f.name) for f in fields(data)},
+        # Speakers and moderators are set by organisers; everyone registers as a participant.
+        "role": ParticipantRole.PARTICIPANT.value,
+        "privacy_notice_version": settings.privacy_notice_version,
+        "cancelled_at": None,
+        "created_at": utcnow(),  # a renewed registration joins the end of the line
+        "status": status,
+        "manage_token_hash": token_hash,
+    }
+
+
 def register(
     session: Session,
     symposium: Symposium,
@@ -244,15 +273,7 @@ def register(
 ) -> Registered:
     """Register someone: confirmed while places last, then on the waiting list in order; in a
     moderated symposium every registration first waits for approval."""
-    settings = settings_for(session, symposium)
-    if nomination is None and settings.mode == RegistrationMode.INVITATION:
-        raise RegistrationError("This symposium registers invited delegates only.")
-    if not registration_open(symposium, now):
-        raise RegistrationError(
-            f"Registration closed on {symposium.registration_deadline:%-d %B %Y}."
-        )
-    data = clean_input(data)
-    check_input(session, symposium, data, nomination)
+    settings, data = admitted(session, symposium, data, nomination, now)
     lock_places(session, symposium)
     asked = {"symposium_id": symposium.id, "email": data.email}
     session.flush()  # read below on the connection, which does not flush the session itself
@@ -262,47 +283,16 @@ def register(
     if nomination is not None:
         existing = _renewed_for_nomination(session, symposium, nomination, existing)
     token, token_hashed = new_token()
-    values = {
-        **{f.name: getattr(data, f.name) for f in fields(data)},
-        # Speakers and moderators are set by organisers; everyone registers as a participant.
-        "role": ParticipantRole.PARTICIPANT.value,
-        "privacy_notice_version": settings.privacy_notice_version,
-        "cancelled_at": None,
-        "created_at": utcnow(),  # a renewed registration joins the end of the line
-        "status": _first_status(symposium, settings, confirmed),
-        "manage_token_hash": token_hashed,
-    }
+    status = _first_status(symposium, settings, confirmed)
+    values = new_values(data, settings, status, token_hashed)
     if nomination is not None:  # a nominee renewing on the open form stays the nominee
         values["nomination_id"] = nomination.id
     if existing is None:
-        return Registered(_insert_registration(session, symposium, values), token)
+        return Registered(insert_registration(session, symposium, values), token)
     for name, value in values.items():
         setattr(existing, name, value)
     session.flush()
     return Registered(existing, token)
-
-
-_INSERT = sa.insert(Registration.__table__).returning(Registration.__table__.c.id)
-
-
-def _insert_registration(session: Session, symposium: Symposium, values: dict) -> Registration:
-    """A new registration row, written with one Core INSERT (the ORM's unit of work for one
-    row costs more than the rest of registering) and then put in the session as if loaded.
-    The model's ``before_insert`` listener does not run for it: ``name_key`` is set here."""
-    values = {
-        "symposium_id": symposium.id,
-        "nomination_id": None,
-        "name_key": name_key(values["given_name"], values["family_name"]),
-        "updated_at": values["created_at"],
-        "erased_at": None,
-        "erased_by_id": None,
-        **values,
-    }
-    values["id"] = session.connection().execute(_INSERT, values).scalar_one()
-    registration = Registration(**values)
-    make_transient_to_detached(registration)
-    session.add(registration)
-    return registration
 
 
 def _refuse_if_held(symposium: Symposium, registration: Registration | None) -> None:

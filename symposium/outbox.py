@@ -58,6 +58,16 @@ class Attachment:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Mail:
+    """A mail as built, before it is queued under its idempotency key."""
+
+    recipient: str
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+
+
 SUBJECT_LENGTH = 300  # the column's
 
 
@@ -78,20 +88,7 @@ def queue_mail(
 ) -> int:
     """Queue a mail in the caller's transaction and return its id; a key already queued
     returns that mail's id (and leaves it as it is)."""
-    values = {
-        "idempotency_key": key,
-        "recipient": recipient,
-        "subject": subject_line(subject),
-        "body": body,
-        "attachments": [
-            {
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "data": base64.b64encode(a.data).decode(),
-            }
-            for a in attachments
-        ],
-    }
+    values = mail_values(key, Mail(recipient, subject, body, tuple(attachments)))
     # One statement when the key is new. Another transaction may queue the same key meanwhile:
     # then this insert waits for it and does nothing. (A savepoint would not do: on SQLite,
     # releasing a savepoint that opened the transaction commits it, and the mail would no
@@ -106,6 +103,25 @@ def queue_mail(
     return connection.execute(
         sa.select(table.c.id).where(table.c.idempotency_key == key)
     ).scalar_one()
+
+
+def mail_values(key: str, mail: Mail) -> dict:
+    """The outbox row's values for ``mail`` queued under ``key`` (the other columns take their
+    defaults). For a caller that writes the row in a statement of its own."""
+    return {
+        "idempotency_key": key,
+        "recipient": mail.recipient,
+        "subject": subject_line(mail.subject),
+        "body": mail.body,
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode(),
+            }
+            for a in mail.attachments
+        ],
+    }
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from registration.models import Registration, RegistrationSettings
 from registration.nominations import NomineeInput, decide, nominate
 from symposium.models import OutboxMessage, Symposium
 from symposium.services import setup_of, update_symposium
-from tests.conftest import csrf_token, post_form
+from tests.conftest import at_once, csrf_token, post_form
 
 MANAGE = re.compile(r"https?://\S+/registration/([A-Za-z0-9_-]+)")
 
@@ -334,6 +334,24 @@ def test_200_registrants_at_once_for_the_last_50_places(
     assert sum(p.status == "confirmed" for p in people) == 60
     assert sum(p.status == "waiting" for p in late) == 150
     assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 200
+    # Each mail is built before the lock for a place; when the last place went meanwhile, the
+    # registrant is told about the waiting list instead.
+    subjects = {"confirmed": "Registration confirmed", "waiting": "Waiting list"}
+    for person in late:
+        (mail,) = mails(session, person.email)
+        assert mail.subject.startswith(subjects[person.status]), (person.status, mail.subject)
+
+
+def test_one_address_sent_from_six_browsers_at_once_registers_once(
+    app, session, economies, create_symposium_record
+):
+    symposium = create_symposium_record(capacity=10)
+    clients = [app.test_client() for _ in range(6)]
+    pages = at_once(clients, f"/register/{symposium.id}", form(economies))
+    assert sum("You are registered." in page for page in pages) == 1
+    assert sum("This e-mail address is already registered" in page for page in pages) == 5
+    (person,) = registrations(session)
+    assert person.status == "confirmed" and len(mails(session, "ana@example.pe")) == 1
 
 
 def test_raising_the_capacity_gives_the_new_places_to_the_first_in_line(

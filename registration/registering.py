@@ -1,0 +1,85 @@
+"""Registering from a form, with the confirmation mail in the same transaction. A first
+registration on the open form, the common case, takes the short way: everything is built
+before the symposium's lock is taken, and written under it by one statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from registration.confirmations import LinkBuilder, confirmation_mail, queue_confirmation
+from registration.models import Nomination, Registration, RegistrationStatus
+from registration.registration_rows import confirmation_key, insert_first_registration
+from registration.registrations import (
+    Registered,
+    RegistrantInput,
+    admitted,
+    new_values,
+    register,
+)
+from symposium.models import Symposium
+from symposium.outbox import Mail, queue_mail
+from symposium.tokens import new_token
+
+
+def register_and_confirm(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    manage_link: LinkBuilder,
+    calendar: bytes | None,
+    *,
+    nomination: Nomination | None = None,
+) -> Registered:
+    """``register`` someone and queue their confirmation (RegistrationError if refused)."""
+    if nomination is None:
+
+        def confirmation(registered: Registered) -> Mail:
+            return confirmation_mail(session, symposium, registered, manage_link, calendar)
+
+        registered = register_first(session, symposium, data, confirmation)
+        if registered is not None:
+            return registered
+    registered = register(session, symposium, data, nomination=nomination)
+    queue_confirmation(session, registered, manage_link, calendar)
+    return registered
+
+
+def register_first(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    confirmation: Callable[[Registered], Mail],
+    *,
+    now: dt.datetime | None = None,
+) -> Registered | None:
+    """``register`` on the open form an address with no registration for the symposium yet,
+    and queue its confirmation (``confirmation`` builds the mail); None, with nothing written,
+    when the address has one (``register`` renews or refuses it).
+
+    The row and the mail are built before the symposium's lock is taken, for the status the
+    registrant most likely gets (confirmed, or pending approval). Under the lock one statement
+    decides the status and writes both (two on SQLite), so simultaneous registrants wait for
+    each other only that long. Only when the last place went meanwhile is the mail built
+    again, for the waiting list."""
+    settings, data = admitted(session, symposium, data, now=now)
+    token, token_hashed = new_token()
+    expected = RegistrationStatus.PENDING if settings.moderated else RegistrationStatus.CONFIRMED
+    values = new_values(data, settings, expected.value, token_hashed)
+    # Not in the session: only the mail is built from it.
+    unsaved = Registration(symposium_id=symposium.id, **values)
+    mail = confirmation(Registered(unsaved, token))
+    written = insert_first_registration(
+        session, symposium, values, moderated=settings.moderated, mail=mail
+    )
+    if written is None:
+        return None
+    registration, mailed = written
+    registered = Registered(registration, token)
+    if not mailed:
+        mail = confirmation(registered)
+        key = confirmation_key(registration.id, token_hashed)
+        queue_mail(session, key, mail.recipient, mail.subject, mail.body, mail.attachments)
+    return registered
