@@ -130,6 +130,7 @@ def open_registration(symposium_id: int) -> Any:
         status = 409
     elif form.is_submitted():
         status = 400
+    places = places_left(db.session(), symposium)  # read in the same transaction
     db.session().commit()  # the settings row, when this was its first use
     return _form_page(
         "registration/register.html",
@@ -138,7 +139,7 @@ def open_registration(symposium_id: int) -> Any:
         symposium=symposium,
         settings=settings,
         is_open=registration_open(symposium),
-        places=places_left(db.session(), symposium),
+        places=places,
         nomination=None,
     )
 
