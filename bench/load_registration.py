@@ -7,7 +7,7 @@ browser would. Measured in the same run, at the same concurrency and by the same
 - the baseline: the server's lightest endpoint (``/static/favicon.svg``), N requests at once;
 - a burst: N registrants open the form at once, then all N submit at once (throughput, and a
   latency that is mostly waiting in line: N requests / throughput, Little's law); three bursts,
-  and the baseline's three, each reported by its median;
+  each after one of the baseline's three, each reported by its median;
 - paced: N more registrants arriving evenly at half the burst's POST throughput, so the
   latency is what one registrant waits when the server is busy but not overrun;
 - closed loops, as the peer's figures in ../shared/BENCHMARKS.md were measured: one client,
@@ -178,21 +178,21 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
     later = people(first + BURSTS * n, n)
     _, _, warm_posts, _ = asyncio.run(register_all(port, path, warm))
     asyncio.run(lb.burst(port, STATIC, WARM_UP))
-    # A burst lasts a second or two and the machine's other tenants come and go: the median
-    # of three, for the static file and for the registrations alike.
-    bursts = [lb.Figures.of(*asyncio.run(lb.burst(port, STATIC, n))) for _ in range(BURSTS)]
-    baseline = median(bursts)
     alone_posts, alone_seconds = asyncio.run(closed_loop(port, path, alone, 1))
     together_posts, together_seconds = asyncio.run(closed_loop(port, path, together, clients))
-    posts, forms, burst_figures = [], [], []
+    # A burst lasts a second or two and the machine's other tenants come and go: three bursts
+    # of the static file and three of registrations, taken in turn so that both see the same
+    # spells of the machine, each reported by its median.
+    posts, forms, burst_figures, bursts = [], [], [], []
     for crowd in crowds:
+        bursts.append(lb.Figures.of(*asyncio.run(lb.burst(port, STATIC, n))))
         crowd_forms, form_seconds, crowd_posts, post_seconds = asyncio.run(
             register_all(port, path, crowd)
         )
         posts += crowd_posts
         forms.append(lb.Figures.of(crowd_forms, form_seconds))
         burst_figures.append(lb.Figures.of(crowd_posts, post_seconds))
-    burst, form = median(burst_figures), median(forms)
+    baseline, burst, form = median(bursts), median(burst_figures), median(forms)
     # Half of what the server managed for whole registrations (a GET and a POST each).
     rate = 0.5 / (1 / form.per_second + 1 / burst.per_second)
     paced_posts, paced_seconds = asyncio.run(register_paced(port, path, later, rate))
