@@ -164,6 +164,19 @@ def send_new_link(
             f"open either, so none was sent to {focal_point.email}."
         )
     lock_symposium(session, symposium.id)
+    # Deleting a focal point does not take the symposium's lock: its row is held here until
+    # the commit (on PostgreSQL; SQLite's write lock holds everything), so a deletion either
+    # came first and is seen now, or waits.
+    still_there = session.scalar(
+        sa.select(FocalPoint.id)
+        .where(FocalPoint.id == focal_point.id)
+        .with_for_update(read=True, key_share=True)
+    )
+    if still_there is None:
+        raise LinkNotSent(
+            f"{focal_point.name} ({focal_point.email}) was removed from the focal points "
+            "meanwhile, so no link was sent. Add them again to send one."
+        )
     newest = session.scalar(
         sa.select(NominationLink)
         .where(NominationLink.focal_point_id == focal_point.id)

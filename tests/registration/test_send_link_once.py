@@ -7,11 +7,13 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from registration.models import FocalPoint, NominationLink
-from registration.nomination_links import issue_nomination_link
-from symposium.models import OutboxMessage
+from registration.nomination_links import LinkNotSent, issue_nomination_link, send_new_link
+from symposium import db
+from symposium.models import OutboxMessage, Symposium
 from tests.conftest import at_once, logged_in_clients, post_form
 
 SENT = "A new nomination link is on its way to"
@@ -140,3 +142,21 @@ def test_the_button_pressed_by_several_organisers_at_once_sends_one_link(
     refused = [page for page in pages if NOTHING_MORE in page]
     assert (len(done), len(refused)) == (1, 3)
     assert links_and_mails(session, focal_point) == (2, 1)
+
+
+def test_a_focal_point_removed_while_the_link_is_being_sent_gets_none_and_no_error(
+    app, session, invited_symposium, create_focal_point
+):
+    focal_point, _ = create_focal_point(
+        invited_symposium, "Peru", name="Lucía Flores", email="lucia@p.pe"
+    )
+    with db.database(app).sessionmaker() as request_session:
+        # The organiser's "Send a new link" request has read the focal point...
+        symposium = request_session.get(Symposium, invited_symposium.id)
+        seen = request_session.get(FocalPoint, focal_point.id)
+        # ...when a colleague's removal of it commits.
+        session.delete(session.get(FocalPoint, focal_point.id))
+        session.commit()
+        with pytest.raises(LinkNotSent, match=r"Lucía Flores \(lucia@p\.pe\) was removed from the"):
+            send_new_link(request_session, symposium, seen, lambda token: f"https://x.test/{token}")
+    assert links_and_mails(session, focal_point) == (0, 0)
