@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 
+import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
@@ -178,10 +179,17 @@ def _locked_and_written(connection: sa.Connection, locked: dict, params: dict) -
     write = _compiled(_registration_and_mail(), connection.dialect)
     params = {**params, "mail_attachments": Json(params["mail_attachments"])}  # as SQLAlchemy does
     driver = connection.connection.driver_connection
-    with driver.pipeline(), driver.cursor() as locking, driver.cursor() as writing:
-        locking.execute(lock.string, lock.construct_params(locked))
-        writing.execute(write.string, write.construct_params(params))
-        return writing.fetchone()
+    try:
+        with driver.pipeline(), driver.cursor() as locking, driver.cursor() as writing:
+            locking.execute(lock.string, lock.construct_params(locked))
+            writing.execute(write.string, write.construct_params(params))
+            return writing.fetchone()
+    except psycopg.Error:
+        # SQLAlchemy did not run these statements, so it would not notice a lost connection:
+        # keep the pool from handing it out again.
+        if driver.broken:
+            connection.invalidate()
+        raise
 
 
 @functools.lru_cache(maxsize=16)  # a few engines: the app's, a test's, a command's

@@ -7,14 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from registration import registration_rows
+from registration.models import Registration
 from symposium import db
-from symposium.models import Symposium
+from symposium.models import Economy, Symposium
 from symposium.services import create_symposium
-from tests.conftest import POSTGRES_SERVER, delete_written_rows, make_app, symposium_setup
+from tests.conftest import (
+    POSTGRES_SERVER,
+    delete_written_rows,
+    make_app,
+    post_form,
+    symposium_setup,
+)
 
 
 @pytest.fixture
@@ -79,6 +88,49 @@ def test_a_connection_in_steady_use_is_not_tested_first(
     with pytest.raises(sa.exc.OperationalError):
         client.get(page)
     assert client.get(page).status_code == 200
+
+
+def test_a_connection_lost_while_registering_is_not_handed_out_again(
+    pg_app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    create_pg_symposium: Callable[[], Symposium],
+) -> None:
+    """Registering on the open form writes with psycopg directly (a pipeline): a connection
+    that breaks there must still leave the pool, as one that breaks under SQLAlchemy does."""
+    symposium = create_pg_symposium()
+    client = pg_app.test_client()
+    page = f"/register/{symposium.id}"
+    assert client.get(page).status_code == 200
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 3600.0)
+    engine = db.database(pg_app).engine
+    with engine.connect() as connection:
+        peru = connection.scalar(sa.select(Economy.id).where(Economy.name == "Peru"))
+    killed: list[int] = []
+    write = registration_rows._locked_and_written
+
+    def killed_before_writing(connection, *args):
+        # What a restart of PostgreSQL at that moment does.
+        killed.append(connection.connection.driver_connection.info.backend_pid)
+        _terminate(set(killed))
+        return write(connection, *args)
+
+    def register(email: str):
+        fields = {"given_name": "Ana", "family_name": "Pérez", "email": email}
+        fields |= {"economy_id": peru, "organisation": "PRODUCE", "job_title": "Analyst"}
+        fields |= {"organisation_type": "Government", "sex": "Female", "youth": "no"}
+        fields |= {"timezone": "America/Lima", "consent_privacy": "y"}
+        return post_form(client, page, fields)
+
+    monkeypatch.setattr(registration_rows, "_locked_and_written", killed_before_writing)
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(psycopg.OperationalError):
+        register("first@example.pe")
+    monkeypatch.setattr(registration_rows, "_locked_and_written", write)
+    assert killed and _backend_pids(pg_app).isdisjoint(killed)
+    assert register("second@example.pe").status_code == 302
+    with engine.connect() as connection:
+        stored = connection.scalars(sa.select(Registration.email)).all()
+    assert stored == ["second@example.pe"]
 
 
 @pytest.fixture
