@@ -18,7 +18,7 @@ from registration.registrations import Registered
 from symposium.economies import economy_row
 from symposium.formatting import your_time
 from symposium.models import Symposium, utcnow
-from symposium.outbox import Attachment, Mail, queue_mail
+from symposium.outbox import Attachment, Mail, queue_built_mail, queue_mail
 from symposium.services import on_setup_change
 
 LinkBuilder = Callable[[str], str]  # token -> absolute manage URL
@@ -77,7 +77,7 @@ def queue_confirmation(
     registration = registered.registration
     mail = confirmation_mail(session, registration.symposium, registered, manage_link, calendar)
     key = confirmation_key(registration.id, registration.manage_token_hash)
-    queue_mail(session, key, mail.recipient, mail.subject, mail.body, mail.attachments)
+    queue_built_mail(session, key, mail)
 
 
 def confirmation_mail(

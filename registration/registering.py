@@ -4,7 +4,6 @@ before the symposium's lock is taken, and written under it by one statement."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -20,7 +19,7 @@ from registration.registrations import (
     register,
 )
 from symposium.models import Symposium
-from symposium.outbox import Mail, queue_mail
+from symposium.outbox import Mail, queue_built_mail
 from symposium.tokens import new_token
 
 
@@ -52,8 +51,6 @@ def register_first(
     symposium: Symposium,
     data: RegistrantInput,
     confirmation: Callable[[Registered], Mail],
-    *,
-    now: dt.datetime | None = None,
 ) -> Registered | None:
     """``register`` on the open form an address with no registration for the symposium yet,
     and queue its confirmation (``confirmation`` builds the mail); None, with nothing written,
@@ -64,7 +61,7 @@ def register_first(
     decides the status and writes both (two on SQLite), so simultaneous registrants wait for
     each other only that long. Only when the last place went meanwhile is the mail built
     again, for the waiting list."""
-    settings, data = admitted(session, symposium, data, now=now)
+    settings, data = admitted(session, symposium, data)
     token, token_hashed = new_token()
     expected = RegistrationStatus.PENDING if settings.moderated else RegistrationStatus.CONFIRMED
     values = new_values(data, settings, expected.value, token_hashed)
@@ -81,5 +78,5 @@ def register_first(
     if not mailed:
         mail = confirmation(registered)
         key = confirmation_key(registration.id, token_hashed)
-        queue_mail(session, key, mail.recipient, mail.subject, mail.body, mail.attachments)
+        queue_built_mail(session, key, mail)
     return registered

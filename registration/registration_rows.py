@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
 from symposium.models import MailStatus, OutboxMessage, Symposium
 from symposium.names import name_key
-from symposium.outbox import Mail, mail_values, queue_mail
+from symposium.outbox import Mail, mail_values, queue_built_mail
 
 _REGISTRATION = Registration.__table__
 _OUTBOX = OutboxMessage.__table__
@@ -111,7 +111,7 @@ def insert_first_registration(
     mailed = row["status"] == values["status"]
     if mailed:
         key = confirmation_key(row["id"], values["manage_token_hash"])
-        queue_mail(session, key, mail.recipient, mail.subject, mail.body, mail.attachments)
+        queue_built_mail(session, key, mail)
     return _in_session(session, row), mailed
 
 

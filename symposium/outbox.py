@@ -88,7 +88,12 @@ def queue_mail(
 ) -> int:
     """Queue a mail in the caller's transaction and return its id; a key already queued
     returns that mail's id (and leaves it as it is)."""
-    values = mail_values(key, Mail(recipient, subject, body, tuple(attachments)))
+    return queue_built_mail(session, key, Mail(recipient, subject, body, tuple(attachments)))
+
+
+def queue_built_mail(session: Session, key: str, mail: Mail) -> int:
+    """``queue_mail`` for a mail built beforehand."""
+    values = mail_values(key, mail)
     # One statement when the key is new. Another transaction may queue the same key meanwhile:
     # then this insert waits for it and does nothing. (A savepoint would not do: on SQLite,
     # releasing a savepoint that opened the transaction commits it, and the mail would no
