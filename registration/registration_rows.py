@@ -121,12 +121,9 @@ def _registration_statement(dialect: str) -> sa.Insert:
     when the statement runs (after the lock): nothing when the address is registered."""
     table, symposia = _REGISTRATION, Symposium.__table__
     symposium_id = sa.bindparam("symposium_id", type_=sa.Integer)
-    confirmed = (
-        sa.select(sa.func.count())
-        .select_from(table)
-        .where(table.c.symposium_id == symposium_id, table.c.status == RegistrationStatus.CONFIRMED)
-        .scalar_subquery()
-    )
+    # Kept on the locked settings row by the database's triggers, so not counted here.
+    taken = sa.select(_SETTINGS.c.places_taken).where(_SETTINGS.c.symposium_id == symposium_id)
+    confirmed = taken.scalar_subquery()
     capacity = sa.select(symposia.c.capacity).where(symposia.c.id == symposium_id)
     capacity = capacity.scalar_subquery()
     status = sa.case(

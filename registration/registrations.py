@@ -142,19 +142,21 @@ def lock_places(session: Session, symposium: Symposium) -> None:
     session.connection().execute(LOCK_PLACES, {"locked_symposium": symposium.id})
 
 
-def count(session: Session, symposium_id: int, status: RegistrationStatus) -> int:
-    return session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.symposium_id == symposium_id, Registration.status == status
-        )
-    )
+def _places_taken_of(symposium_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The confirmed registrations the settings row keeps, read afresh from the database (the
+    triggers change it, not the session's copy of the row)."""
+    settings = RegistrationSettings.__table__
+    taken = sa.select(settings.c.places_taken).where(settings.c.symposium_id == symposium_id)
+    return taken.scalar_subquery()
 
 
 def places_left(session: Session, symposium: Symposium) -> int | None:
     """Free places (None: no capacity set)."""
     if symposium.capacity is None:
         return None
-    return free_places(symposium, count(session, symposium.id, RegistrationStatus.CONFIRMED))
+    settings_for(session, symposium)
+    taken = session.scalar(sa.select(_places_taken_of(sa.literal(symposium.id))))
+    return free_places(symposium, taken)
 
 
 def free_places(symposium: Symposium, confirmed: int) -> int | None:
@@ -350,12 +352,7 @@ _EXISTING_AND_CONFIRMED = sa.select(
         Registration.email == sa.bindparam("email"),
     )
     .scalar_subquery(),
-    sa.select(sa.func.count(Registration.id))
-    .where(
-        Registration.symposium_id == sa.bindparam("symposium_id"),
-        Registration.status == RegistrationStatus.CONFIRMED,
-    )
-    .scalar_subquery(),
+    _places_taken_of(sa.bindparam("symposium_id")),
 )
 
 

@@ -142,12 +142,25 @@ def _empty_tables(app: Flask) -> None:
         delete_written_rows(connection, restart_ids=True)
 
 
+# Each symposium's settings row keeps its confirmed registrations (places_taken), by the
+# database's triggers: whatever a test did, the number must equal a count.
+_PLACES_MISCOUNTED = sa.text(
+    "SELECT symposium_id, places_taken, counted FROM (SELECT symposium_id, places_taken, "
+    "(SELECT count(*) FROM registration WHERE registration.symposium_id = s.symposium_id "
+    "AND registration.status = 'confirmed') AS counted FROM registration_settings s) AS kept "
+    "WHERE places_taken <> counted"
+)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database_url, tmp_path)
     yield app
+    with db.database(app).engine.connect() as connection:
+        miscounted = connection.execute(_PLACES_MISCOUNTED).all()
     _empty_tables(app)
     db.database(app).engine.dispose()
+    assert not miscounted, f"places taken (symposium, kept, counted): {miscounted}"
 
 
 @pytest.fixture
