@@ -114,6 +114,8 @@ def _after_registering(registered: Registered) -> Any:
 @bp.route("/register/<int:symposium_id>", methods=["GET", "POST"])
 @public
 def open_registration(symposium_id: int) -> Any:
+    # Everything here reads until registering writes, which begins its own transaction.
+    db.reads_outside_a_transaction(db.session())
     found = symposium_and_settings(db.session(), symposium_id)
     if found is None:
         abort(404)

@@ -8,6 +8,7 @@ import functools
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Json
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -176,8 +177,13 @@ def _locked_and_written(connection: sa.Connection, locked: dict, params: dict) -
     write = _compiled(_registration_and_mail(), connection.dialect)
     params = {**params, "mail_attachments": Json(params["mail_attachments"])}  # as SQLAlchemy does
     driver = connection.connection.driver_connection
+    # Outside a transaction (``db.reads_outside_a_transaction``): this begins it, in the same
+    # round trip, and the session's commit ends it.
+    begin = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
     try:
         with driver.pipeline(), driver.cursor() as locking, driver.cursor() as writing:
+            if begin:
+                locking.execute("BEGIN")
             locking.execute(lock.string, lock.construct_params(locked))
             writing.execute(write.string, write.construct_params(params))
             return writing.fetchone()

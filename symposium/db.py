@@ -118,6 +118,21 @@ def _refuse_nul_characters() -> None:
         abort(400, description=NUL_REFUSED)
 
 
+def reads_outside_a_transaction(session: Session) -> None:
+    """PostgreSQL: run ``session``'s statements without a BEGIN and a COMMIT around them, each
+    committing on its own, until one of them begins a transaction (``registration_rows``
+    sends its BEGIN with its first write, in one round trip); from there on, the session's
+    commit or rollback ends it as usual. For a view that reads, then writes in one place: a
+    page that only read saves two round trips to the server, a registration one.
+
+    Call it before the session's first statement. What the session writes before that BEGIN
+    commits at once, statement by statement, so it may only be a write that stands alone (a
+    settings row made on first use). SQLite has no round trips to save: nothing changes there.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def database(app: Flask | None = None) -> Database:
     """The engine and session factory of ``app`` (the current app by default)."""
     return (app or current_app).extensions["symposium.db"]

@@ -10,6 +10,8 @@ import threading
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+import psycopg
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -340,6 +342,57 @@ def test_200_registrants_at_once_for_the_last_50_places(
     for person in late:
         (mail,) = mails(session, person.email)
         assert mail.subject.startswith(subjects[person.status]), (person.status, mail.subject)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["a place left", "full"])
+def test_a_registration_whose_mail_cannot_be_queued_leaves_nothing_behind(
+    app, client, session, economies, create_symposium_record, create_registration, full
+):
+    """The registration and its mail are one transaction, whichever way they are written (one
+    statement for a place, the mail built again for the waiting list): when the database
+    refuses the mail, the registration is not kept either."""
+    symposium = create_symposium_record(capacity=1)
+    if full:
+        create_registration(symposium, email="first@example.org")
+    token = csrf_token(client)
+    client.get(f"/register/{symposium.id}")  # the settings row exists, as for anyone after
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    refusal = (
+        "CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the outbox is full'; END $$; "
+        "CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox_message "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_mail()"
+        if postgresql
+        else "CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox_message "
+        "BEGIN SELECT RAISE(ABORT, 'the outbox is full'); END"
+    )
+    with session.get_bind().begin() as connection:
+        connection.exec_driver_sql(refusal)
+    try:
+        # From SQLAlchemy, or from the driver for the statement that registering sends itself.
+        with pytest.raises((sa.exc.DBAPIError, psycopg.Error), match="the outbox is full"):
+            client.post(
+                f"/register/{symposium.id}",
+                data={"csrf_token": token, **form(economies, email="late@example.org")},
+            )
+    finally:
+        with session.get_bind().begin() as connection:
+            connection.exec_driver_sql(
+                "DROP TRIGGER refuse_mail" + (" ON outbox_message" if postgresql else "")
+            )
+            if postgresql:
+                connection.exec_driver_sql("DROP FUNCTION refuse_mail()")
+    assert [p.email for p in registrations(session)] == (["first@example.org"] if full else [])
+    assert mails(session, "late@example.org") == []
+    # The form still takes the registration once the mail can be queued.
+    response = client.post(
+        f"/register/{symposium.id}",
+        data={"csrf_token": token, **form(economies, email="late@example.org")},
+    )
+    assert response.status_code == 302
+    (late,) = [p for p in registrations(session) if p.email == "late@example.org"]
+    assert late.status == ("waiting" if full else "confirmed")
+    assert len(mails(session, "late@example.org")) == 1
 
 
 def test_one_address_sent_from_six_browsers_at_once_registers_once(
