@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from registration.confirmations import LinkBuilder, confirmation_mail, queue_confirmation
 from registration.models import Nomination, Registration, RegistrationStatus
-from registration.registration_rows import confirmation_key, insert_first_registration
+from registration.registration_rows import insert_first_registration
 from registration.registrations import (
     Registered,
     RegistrantInput,
@@ -19,7 +19,7 @@ from registration.registrations import (
     register,
 )
 from symposium.models import Symposium
-from symposium.outbox import Mail, queue_built_mail
+from symposium.outbox import Mail
 from symposium.tokens import new_token
 
 
@@ -54,13 +54,13 @@ def register_first(
 ) -> Registered | None:
     """``register`` on the open form an address with no registration for the symposium yet,
     and queue its confirmation (``confirmation`` builds the mail); None, with nothing written,
-    when the address has one (``register`` renews or refuses it).
+    when it cannot go this way (``register`` then renews or refuses the address's registration,
+    or puts it on the waiting list).
 
     The row and the mail are built before the symposium's lock is taken, for the status the
     registrant most likely gets (confirmed, or pending approval). Under the lock one statement
-    decides the status and writes both (two on SQLite), so simultaneous registrants wait for
-    each other only that long. Only when the last place went meanwhile is the mail built
-    again, for the waiting list."""
+    writes both (two on SQLite) if that is the status the registrant gets, so simultaneous
+    registrants wait for each other only that long."""
     settings, data = admitted(session, symposium, data)
     token, token_hashed = new_token()
     expected = RegistrationStatus.PENDING if settings.moderated else RegistrationStatus.CONFIRMED
@@ -68,15 +68,5 @@ def register_first(
     # Not in the session: only the mail is built from it.
     unsaved = Registration(symposium_id=symposium.id, **values)
     mail = confirmation(Registered(unsaved, token))
-    written = insert_first_registration(
-        session, symposium, values, moderated=settings.moderated, mail=mail
-    )
-    if written is None:
-        return None
-    registration, mailed = written
-    registered = Registered(registration, token)
-    if not mailed:
-        mail = confirmation(registered)
-        key = confirmation_key(registration.id, token_hashed)
-        queue_built_mail(session, key, mail)
-    return registered
+    registration = insert_first_registration(session, symposium, values, mail=mail)
+    return None if registration is None else Registered(registration, token)
