@@ -38,6 +38,12 @@ LOCK_PLACES = (
 _COLUMNS = [column for column in _REGISTRATION.c if column.key != "id"]
 
 
+def places_taken(symposium_id: int | sa.ColumnElement[int]) -> sa.Select:
+    """The confirmed registrations of a symposium, as its settings row keeps them (the
+    database's triggers change the number, not the session's copy of the row: read it afresh)."""
+    return sa.select(_SETTINGS.c.places_taken).where(_SETTINGS.c.symposium_id == symposium_id)
+
+
 def confirmation_key(registration_id: int, token_hash: str) -> str:
     """The outbox key of a registration's confirmation. A new manage link means a new (or
     renewed) registration: a new key. ``_key_in_sql`` writes the same key in SQL."""
@@ -127,11 +133,10 @@ def _registration_statement(dialect: str) -> sa.Insert:
     table, symposia = _REGISTRATION, Symposium.__table__
     symposium_id = sa.bindparam("symposium_id", type_=sa.Integer)
 
-    def setting(column: sa.Column) -> sa.ScalarSelect:
-        return sa.select(column).where(_SETTINGS.c.symposium_id == symposium_id).scalar_subquery()
-
     # Places taken are kept on the locked settings row by the database's triggers: not counted.
-    confirmed, moderated = setting(_SETTINGS.c.places_taken), setting(_SETTINGS.c.moderated)
+    confirmed = places_taken(symposium_id).scalar_subquery()
+    moderated = sa.select(_SETTINGS.c.moderated).where(_SETTINGS.c.symposium_id == symposium_id)
+    moderated = moderated.scalar_subquery()
     capacity = sa.select(symposia.c.capacity).where(symposia.c.id == symposium_id)
     capacity = capacity.scalar_subquery()
     status = sa.case(

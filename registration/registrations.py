@@ -26,7 +26,7 @@ from registration.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
-from registration.registration_rows import LOCK_PLACES, insert_registration
+from registration.registration_rows import LOCK_PLACES, insert_registration, places_taken
 from symposium.accounts import normalise_email
 from symposium.economies import economy_row
 from symposium.models import Symposium, utcnow
@@ -142,21 +142,12 @@ def lock_places(session: Session, symposium: Symposium) -> None:
     session.connection().execute(LOCK_PLACES, {"locked_symposium": symposium.id})
 
 
-def _places_taken_of(symposium_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
-    """The confirmed registrations the settings row keeps, read afresh from the database (the
-    triggers change it, not the session's copy of the row)."""
-    settings = RegistrationSettings.__table__
-    taken = sa.select(settings.c.places_taken).where(settings.c.symposium_id == symposium_id)
-    return taken.scalar_subquery()
-
-
 def places_left(session: Session, symposium: Symposium) -> int | None:
     """Free places (None: no capacity set)."""
     if symposium.capacity is None:
         return None
-    settings_for(session, symposium)
-    taken = session.scalar(sa.select(_places_taken_of(sa.literal(symposium.id))))
-    return free_places(symposium, taken)
+    settings_for(session, symposium)  # the row that keeps the number
+    return free_places(symposium, session.scalar(places_taken(symposium.id)))
 
 
 def free_places(symposium: Symposium, confirmed: int) -> int | None:
@@ -352,7 +343,7 @@ _EXISTING_AND_CONFIRMED = sa.select(
         Registration.email == sa.bindparam("email"),
     )
     .scalar_subquery(),
-    _places_taken_of(sa.bindparam("symposium_id")),
+    places_taken(sa.bindparam("symposium_id")).scalar_subquery(),
 )
 
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-import threading
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-import psycopg
-import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -20,7 +17,7 @@ from registration.models import Registration, RegistrationSettings
 from registration.nominations import NomineeInput, decide, nominate
 from symposium.models import OutboxMessage, Symposium
 from symposium.services import setup_of, update_symposium
-from tests.conftest import at_once, csrf_token, post_form
+from tests.conftest import post_form
 
 MANAGE = re.compile(r"https?://\S+/registration/([A-Za-z0-9_-]+)")
 
@@ -303,108 +300,6 @@ def test_registration_closes_after_the_deadline(client, session, economies, invi
     response = post_form(client, f"/register/{symposium.id}", form(economies))
     assert "Registration closed on" in response.get_data(as_text=True)
     assert registrations(session) == []
-
-
-def test_200_registrants_at_once_for_the_last_50_places(
-    app, session, economies, create_symposium_record, create_registration
-):
-    symposium = create_symposium_record(capacity=60)
-    for number in range(10):
-        create_registration(symposium, email=f"early{number}@example.org")
-    clients = [app.test_client() for _ in range(200)]
-    tokens = [csrf_token(c) for c in clients]
-    barrier = threading.Barrier(len(clients))
-    statuses: list[int] = []
-
-    def submit(index: int) -> None:
-        data = form(economies, email=f"late{index}@example.org", given_name=f"Late {index}")
-        barrier.wait()
-        response = clients[index].post(
-            f"/register/{symposium.id}", data={"csrf_token": tokens[index], **data}
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert statuses == [302] * 200
-    people = registrations(session)
-    late = [p for p in people if p.email.startswith("late")]
-    assert len(late) == 200 and len({p.email for p in late}) == 200
-    assert sum(p.status == "confirmed" for p in people) == 60
-    assert sum(p.status == "waiting" for p in late) == 150
-    assert session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 200
-    # Each mail is built before the lock for a place; when the last place went meanwhile, the
-    # registrant is told about the waiting list instead.
-    subjects = {"confirmed": "Registration confirmed", "waiting": "Waiting list"}
-    for person in late:
-        (mail,) = mails(session, person.email)
-        assert mail.subject.startswith(subjects[person.status]), (person.status, mail.subject)
-
-
-@pytest.mark.parametrize("full", [False, True], ids=["a place left", "full"])
-def test_a_registration_whose_mail_cannot_be_queued_leaves_nothing_behind(
-    app, client, session, economies, create_symposium_record, create_registration, full
-):
-    """The registration and its mail are one transaction, whichever way they are written (one
-    statement for a place, the mail built again for the waiting list): when the database
-    refuses the mail, the registration is not kept either."""
-    symposium = create_symposium_record(capacity=1)
-    if full:
-        create_registration(symposium, email="first@example.org")
-    token = csrf_token(client)
-    client.get(f"/register/{symposium.id}")  # the settings row exists, as for anyone after
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    refusal = (
-        "CREATE FUNCTION refuse_mail() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'the outbox is full'; END $$; "
-        "CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox_message "
-        "FOR EACH ROW EXECUTE FUNCTION refuse_mail()"
-        if postgresql
-        else "CREATE TRIGGER refuse_mail BEFORE INSERT ON outbox_message "
-        "BEGIN SELECT RAISE(ABORT, 'the outbox is full'); END"
-    )
-    with session.get_bind().begin() as connection:
-        connection.exec_driver_sql(refusal)
-    try:
-        # From SQLAlchemy, or from the driver for the statement that registering sends itself.
-        with pytest.raises((sa.exc.DBAPIError, psycopg.Error), match="the outbox is full"):
-            client.post(
-                f"/register/{symposium.id}",
-                data={"csrf_token": token, **form(economies, email="late@example.org")},
-            )
-    finally:
-        with session.get_bind().begin() as connection:
-            connection.exec_driver_sql(
-                "DROP TRIGGER refuse_mail" + (" ON outbox_message" if postgresql else "")
-            )
-            if postgresql:
-                connection.exec_driver_sql("DROP FUNCTION refuse_mail()")
-    assert [p.email for p in registrations(session)] == (["first@example.org"] if full else [])
-    assert mails(session, "late@example.org") == []
-    # The form still takes the registration once the mail can be queued.
-    response = client.post(
-        f"/register/{symposium.id}",
-        data={"csrf_token": token, **form(economies, email="late@example.org")},
-    )
-    assert response.status_code == 302
-    (late,) = [p for p in registrations(session) if p.email == "late@example.org"]
-    assert late.status == ("waiting" if full else "confirmed")
-    assert len(mails(session, "late@example.org")) == 1
-
-
-def test_one_address_sent_from_six_browsers_at_once_registers_once(
-    app, session, economies, create_symposium_record
-):
-    symposium = create_symposium_record(capacity=10)
-    clients = [app.test_client() for _ in range(6)]
-    pages = at_once(clients, f"/register/{symposium.id}", form(economies))
-    assert sum("You are registered." in page for page in pages) == 1
-    assert sum("This e-mail address is already registered" in page for page in pages) == 5
-    (person,) = registrations(session)
-    assert person.status == "confirmed" and len(mails(session, "ana@example.pe")) == 1
 
 
 def test_raising_the_capacity_gives_the_new_places_to_the_first_in_line(
