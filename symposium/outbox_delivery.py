@@ -2,11 +2,9 @@
 outcome at once. Why no mail is lost or sent twice is told in ``symposium/outbox.py``.
 
 Each outcome is one statement on an autocommit connection held for the batch: on PostgreSQL
-one round trip per mail instead of three (BEGIN, UPDATE, COMMIT). That round trip runs on a
-thread of its own (``_Recorder``) while the next mail's envelope (MAIL FROM, RCPT TO) goes to
-the mail server, and the next mail's DATA waits until it is committed: the database's turn
-and the mail server's overlap instead of adding up, and still at most one accepted mail at a
-time is not yet recorded as sent.
+one round trip per mail instead of three (BEGIN, UPDATE, COMMIT), which runs while the next
+mail's envelope (MAIL FROM, RCPT TO) goes to the mail server; the next mail's DATA waits until
+it is committed (``symposium/outbox_outcomes.py``).
 """
 
 from __future__ import annotations
@@ -15,16 +13,14 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from symposium.mailers import Mailer, breaks_connection, describe_error, is_permanent
 from symposium.models import MailStatus, OutboxMessage, utcnow
-from symposium.tokens import redact_tokens
+from symposium.outbox_outcomes import OutcomeNotRecorded, Recorder
 
 MAX_ATTEMPTS = 5  # the default of MAIL_MAX_ATTEMPTS
 
@@ -123,7 +119,7 @@ def deliver_batch(
     if not batch:
         return report
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    with _Recorder(engine) as outcomes:
+    with Recorder(engine) as outcomes:
         _send_batch(
             outcomes,
             batch,
@@ -137,62 +133,8 @@ def deliver_batch(
     return report
 
 
-class OutcomeNotRecorded(Exception):
-    """The database did not take a sent mail's outcome: the batch stops before the next mail
-    can be accepted (the cause is chained)."""
-
-
-class _Recorder:
-    """The batch's autocommit connection, used on a thread of its own. ``call`` runs a function
-    with it and waits for the result; ``record_sent`` hands over a sent mail and returns at once;
-    ``settle`` waits until that is committed. Each of them settles the last sent mail first, so
-    outcomes are committed in order and never more than one is outstanding."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-outcomes")
-        self._engine = engine
-        self._connection: sa.Connection | None = None
-        self._pending: Future[None] | None = None
-
-    def __enter__(self) -> _Recorder:
-        try:
-            self._connection = self._thread.submit(self._connect).result()
-        except BaseException:  # no database: the thread must not outlive the batch
-            self._thread.shutdown()
-            raise
-        return self
-
-    def _connect(self) -> sa.Connection:
-        return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self.settle()  # a mail the server accepted: its "sent" must not be dropped
-        finally:
-            if self._connection is not None:
-                self._thread.submit(self._connection.close).result()
-            self._thread.shutdown()
-
-    def call(self, function: Callable[..., Any], *args: Any) -> Any:
-        self.settle()
-        return self._thread.submit(function, self._connection, *args).result()
-
-    def record_sent(self, message: OutboxMessage) -> None:
-        self.settle()
-        self._pending = self._thread.submit(_mark_sent, self._connection, message)
-
-    def settle(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        try:
-            pending.result()
-        except Exception as error:
-            raise OutcomeNotRecorded("a sent mail could not be recorded as sent") from error
-
-
 def _send_batch(
-    outcomes: _Recorder,
+    outcomes: Recorder,
     batch: list[OutboxMessage],
     mailer_factory: Callable[[], Mailer],
     report: DeliveryReport,
@@ -234,7 +176,7 @@ def _send_batch(
 
 
 def _send_one(
-    outcomes: _Recorder,
+    outcomes: Recorder,
     mailer: Mailer,
     message: OutboxMessage,
     tokens: dict[int, dt.datetime | None],
@@ -266,30 +208,6 @@ def _send_one(
     return True, None
 
 
-# Built once: making the statement anew for every mail costs more than running it on SQLite.
-_SENT = (
-    sa.update(OutboxMessage)
-    .where(OutboxMessage.id == sa.bindparam("message_id"))
-    .values(status=MailStatus.SENT, sent_at=sa.bindparam("sent_at"), last_error=None)
-)
-
-
-# The same, keeping the body with its personal links' tokens removed: a sent mail has done its
-# work, and the copy kept for the organisers must not open anybody's link (tokens are stored
-# only as hashes everywhere else).
-_SENT_REDACTED = _SENT.values(body=sa.bindparam("redacted_body"))
-
-
-def _mark_sent(connection: sa.Connection, message: OutboxMessage) -> None:
-    # Not conditional on the claim: the mail *was* accepted, and saying so stops any resend.
-    values = {"message_id": message.id, "sent_at": utcnow()}
-    redacted = redact_tokens(message.body)
-    if redacted == message.body:
-        connection.execute(_SENT, values)
-    else:
-        connection.execute(_SENT_REDACTED, {**values, "redacted_body": redacted})
-
-
 def _update_claimed(
     connection: sa.Connection,
     message_id: int,
@@ -310,7 +228,7 @@ def _update_claimed(
 
 
 def _record_failure(
-    outcomes: _Recorder,
+    outcomes: Recorder,
     message: OutboxMessage,
     token: dt.datetime | None,
     error: Exception,
@@ -334,7 +252,7 @@ def _record_failure(
 
 
 def _release(
-    outcomes: _Recorder,
+    outcomes: Recorder,
     pending: list[OutboxMessage],
     tokens: dict[int, dt.datetime | None],
     report: DeliveryReport,

@@ -4,6 +4,7 @@ which saves a round trip on every request under load."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from flask import Flask
 from registration import registration_rows
 from registration.models import Registration
 from symposium import db
-from symposium.models import Economy, Symposium
+from symposium.mailers import message_id_for
+from symposium.models import Economy, MailStatus, Symposium
+from symposium.outbox_outcomes import OutcomeNotRecorded
 from symposium.services import create_symposium
 from tests.conftest import (
     POSTGRES_SERVER,
@@ -23,6 +26,15 @@ from tests.conftest import (
     make_app,
     post_form,
     symposium_setup,
+)
+from tests.symposium.outbox_support import (
+    SENDER,
+    count,
+    deliver,
+    queue_mails,
+    received_keys,
+    rows,
+    use_smtp,
 )
 
 
@@ -131,6 +143,49 @@ def test_a_connection_lost_while_registering_is_not_handed_out_again(
     with engine.connect() as connection:
         stored = connection.scalars(sa.select(Registration.email)).all()
     assert stored == ["second@example.pe"]
+
+
+def test_an_outbox_worker_that_loses_its_connection_stops_before_the_next_mail_data(
+    pg_app: Flask, smtp_server
+) -> None:
+    """The worker sends each "sent" without waiting for the answer (libpq directly, as
+    SQLAlchemy does not): a connection lost meanwhile must stop the batch before a second mail
+    is accepted unrecorded, and leave the pool, so the unsent mail is handed back."""
+    use_smtp(pg_app, smtp_server)
+    with db.database(pg_app).sessionmaker() as session:
+        keys = queue_mails(session, 3)
+    engine = db.database(pg_app).engine
+    rcpts: list[str] = []
+    handle_rcpt = smtp_server.handler.handle_RCPT
+
+    async def rcpt_after_a_restart(server, smtp_session, envelope, address, options):
+        rcpts.append(address)
+        if len(rcpts) == 2:  # the first mail is accepted and its "sent" on its way
+            with engine.connect() as connection:
+                while count(engine, MailStatus.SENT) == 0:
+                    time.sleep(0.01)
+                query = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'UPDATE outbox%'"
+                query += " AND pid <> pg_backend_pid() AND datname = current_database()"
+                recorders = set(connection.scalars(sa.text(query)))
+            assert recorders
+            _terminate(recorders)  # what a restart of PostgreSQL at that moment does
+        return await handle_rcpt(server, smtp_session, envelope, address, options)
+
+    smtp_server.handler.handle_RCPT = rcpt_after_a_restart
+
+    with pytest.raises(OutcomeNotRecorded) as raised:
+        deliver(pg_app)
+
+    assert isinstance(raised.value.__cause__, psycopg.OperationalError)
+    with db.database(pg_app).sessionmaker() as session:
+        statuses = {key: message.status for key, message in rows(session).items()}
+    assert statuses == {
+        keys[0]: MailStatus.SENT,
+        keys[1]: MailStatus.SENDING,  # accepted, not recorded: the one window
+        keys[2]: MailStatus.QUEUED,  # handed back on a new connection, no attempt counted
+    }
+    assert deliver(pg_app).sent == 1
+    assert received_keys(smtp_server) == {message_id_for(key, SENDER): 1 for key in keys}
 
 
 @pytest.fixture

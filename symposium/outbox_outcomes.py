@@ -1,0 +1,213 @@
+"""Recording what became of each mail an outbox worker sends, on an autocommit connection held
+for the batch (``outbox_delivery.deliver_batch``).
+
+The rule: a mail's DATA goes to the mail server only once the mail before it is committed as
+sent, so at most one accepted mail at a time is not yet recorded (``symposium/outbox.py``).
+Within that rule the database's turn overlaps the mail server's:
+
+- On PostgreSQL the "sent" UPDATE goes to the server without waiting for its answer (libpq's
+  asynchronous command processing): the server runs and commits it while this process builds
+  the next mail and sends its envelope, and its answer is read just before that mail's DATA.
+- SQLite runs in this process, so there is no wait to overlap: the UPDATE runs at once, and a
+  failure is raised at the same point.
+
+A thread did the PostgreSQL part before; its Python work and its turns with the interpreter's
+lock slowed the SMTP dialogue itself (MAIL FROM took 0.6-0.9 ms instead of 0.4 ms). Without it
+the worker sends 80-84 % of the mails plain smtplib sends in the same time, against 60-74 %.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import selectors
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from psycopg import pq
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Compiled
+
+from symposium.models import MailStatus, OutboxMessage, utcnow
+from symposium.tokens import redact_tokens
+
+
+class OutcomeNotRecorded(Exception):
+    """The database did not take a sent mail's outcome: the batch stops before the next mail
+    can be accepted (the cause is chained)."""
+
+
+# Built once: making the statement anew for every mail costs more than running it on SQLite.
+_SENT = (
+    sa.update(OutboxMessage)
+    .where(OutboxMessage.id == sa.bindparam("message_id"))
+    .values(status=MailStatus.SENT, sent_at=sa.bindparam("sent_at"), last_error=None)
+)
+
+# The same, keeping the body with its personal links' tokens removed: a sent mail has done its
+# work, and the copy kept for the organisers must not open anybody's link (tokens are stored
+# only as hashes everywhere else).
+_SENT_REDACTED = _SENT.values(body=sa.bindparam("redacted_body"))
+
+
+def _sent(message: OutboxMessage) -> tuple[sa.Update, dict[str, Any]]:
+    """The statement recording ``message`` as sent, and its values. Not conditional on the
+    claim: the mail *was* accepted, and saying so stops any resend."""
+    values: dict[str, Any] = {"message_id": message.id, "sent_at": utcnow()}
+    redacted = redact_tokens(message.body)
+    if redacted == message.body:
+        return _SENT, values
+    return _SENT_REDACTED, {**values, "redacted_body": redacted}
+
+
+class Recorder:
+    """The batch's autocommit connection. ``record_sent`` starts recording a sent mail and
+    returns; ``settle`` waits until that is committed (OutcomeNotRecorded if it was not);
+    ``call`` runs a function with the connection and returns its result. Each of them settles
+    the last sent mail first, so outcomes are committed in order, never more than one
+    outstanding."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+        self._pending: Callable[[], None] | None = None
+
+    def __enter__(self) -> Recorder:
+        self._connect()
+        return self
+
+    def _connect(self) -> sa.Connection:
+        """The connection, a new one after it was lost: SQLAlchemy would replace a lost one by
+        itself, but without autocommit, and nothing would ever commit what it wrote."""
+        if self._connection is not None and self._connection.invalidated:
+            self._connection.close()
+            self._connection = None
+        if self._connection is None:
+            connection = self._engine.connect()
+            self._connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.settle()  # a mail the server accepted: its "sent" must not be dropped
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        self.settle()
+        return function(self._connect(), *args)
+
+    def record_sent(self, message: OutboxMessage) -> None:
+        self.settle()
+        connection = self._connect()
+        statement, values = _sent(message)
+        if connection.dialect.name == "postgresql":
+            self._pending = _Unanswered(connection, statement, values).answer
+        else:
+            self._pending = _run_at_once(connection, statement, values)
+
+    def settle(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            pending()
+        except Exception as error:
+            raise OutcomeNotRecorded("a sent mail could not be recorded as sent") from error
+
+
+def _run_at_once(
+    connection: sa.Connection, statement: sa.Update, values: dict
+) -> Callable[[], None] | None:
+    """SQLite: run the statement now (in this process, there is no wait to overlap). Its
+    failure is raised when the recorder settles, as PostgreSQL's answer is read then."""
+    try:
+        connection.execute(statement, values)
+    except Exception as error:  # the cause OutcomeNotRecorded will carry
+        failure = error
+
+        def fail() -> None:
+            raise failure
+
+        return fail
+    return None
+
+
+@functools.cache
+def _numbered(statement: sa.Update) -> Compiled:
+    """The statement as PostgreSQL takes it: values numbered ($1, $2…), in ``positiontup``'s
+    order."""
+    return statement.compile(dialect=postgresql.dialect(paramstyle="numeric_dollar"))
+
+
+def _as_text(value: Any, encoding: str) -> bytes | None:
+    """A value in PostgreSQL's text format (the statement casts each to its column's type)."""
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    elif isinstance(value, datetime):
+        value = value.isoformat(sep=" ")
+    return str(value).encode(encoding)
+
+
+class _Unanswered:
+    """PostgreSQL: a statement sent on the connection without waiting; ``answer`` waits for
+    its result and raises if it failed. Nothing else may use the connection in between."""
+
+    def __init__(self, connection: sa.Connection, statement: sa.Update, values: dict) -> None:
+        self._connection = connection
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        self._driver = driver
+        compiled = _numbered(statement)
+        every_value = compiled.construct_params(values)  # with those the statement sets itself
+        encoding = driver.info.encoding
+        params = [_as_text(every_value[name], encoding) for name in compiled.positiontup or ()]
+        self._error: Exception | None = None
+        try:
+            driver.pgconn.send_query_params(compiled.string.encode(), params)
+            self._flush()
+        except psycopg.Error as error:
+            self._error = error
+
+    def _wait(self, events: int) -> int:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._driver.pgconn.socket, events)
+            ready = selector.select()
+        return ready[0][1] if ready else 0
+
+    def _flush(self) -> None:
+        """Send what the (non-blocking) socket did not take at once; read meanwhile, as the
+        server may wait for its own output to be read before it reads more."""
+        pgconn = self._driver.pgconn
+        while pgconn.flush():
+            if self._wait(selectors.EVENT_READ | selectors.EVENT_WRITE) & selectors.EVENT_READ:
+                pgconn.consume_input()
+
+    def answer(self) -> None:
+        try:
+            if self._error is not None:
+                raise self._error
+            pgconn = self._driver.pgconn
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                self._wait(selectors.EVENT_READ)
+                pgconn.consume_input()
+            results = []
+            while (result := pgconn.get_result()) is not None:
+                results.append(result)  # every one, for the connection to be free again
+            for result in results:
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    failed = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
+                    raise psycopg.DatabaseError((failed or b"").decode(errors="replace"))
+        except psycopg.OperationalError:
+            # SQLAlchemy did not run this statement, so it would not notice a lost connection:
+            # keep the pool from handing it out again.
+            if self._driver.broken or self._driver.pgconn.status == pq.ConnStatus.BAD:
+                self._connection.invalidate()
+            raise
