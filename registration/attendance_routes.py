@@ -224,6 +224,8 @@ def attendance_check_in(symposium_id: int) -> Any:
         except (AttendanceError, ValueError) as error:
             session.rollback()
             form.form_errors.append(str(error))
+            # Read again: the refusal may be that someone was erased or cancelled meanwhile.
+            form.set_choices(symposium, eligible_registrations(session, symposium))
         else:
             message = f"Checked in {registration.full_name} on day {day.number}."
             return _done(symposium, message)

@@ -117,3 +117,6 @@ def test_a_person_erased_before_the_day_is_locked_is_not_credited(
     assert status == refused
     message = "Jorge Quispe's registration was erased (perhaps by another organiser); nothing"
     assert message in html.unescape(page)
+    if credit is _check_in_jorge:  # the form shown again no longer offers him
+        offered = re.findall(r'<option[^>]*value="(\d+)"', page)
+        assert str(people["ana"].id) in offered and str(jorge.id) not in offered
