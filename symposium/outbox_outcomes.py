@@ -165,15 +165,16 @@ class _Unanswered:
         driver = connection.connection.driver_connection
         assert isinstance(driver, psycopg.Connection)
         self._driver = driver
-        compiled = _numbered(statement)
-        every_value = compiled.construct_params(values)  # with those the statement sets itself
-        encoding = driver.info.encoding
-        params = [_as_text(every_value[name], encoding) for name in compiled.positiontup or ()]
         self._error: Exception | None = None
         try:
+            compiled = _numbered(statement)
+            every_value = compiled.construct_params(values)  # and those the statement sets
+            encoding = driver.info.encoding
+            names = compiled.positiontup or ()
+            params = [_as_text(every_value[name], encoding) for name in names]
             driver.pgconn.send_query_params(compiled.string.encode(), params)
             self._flush()
-        except psycopg.Error as error:
+        except Exception as error:  # raised by ``answer``, where a failure is expected
             self._error = error
 
     def _wait(self, events: int) -> int:
