@@ -1,6 +1,8 @@
 """PostgreSQL connections in the pool: one that sat idle is tested before use, so a server
 restart (or a firewall that dropped it) costs no request; one in steady use is not tested,
-which saves a round trip on every request under load."""
+which saves a round trip on every request under load. Where the app talks to psycopg directly
+(registering on the open form, the outbox's "sent"), a connection lost there leaves the pool
+too."""
 
 from __future__ import annotations
 
