@@ -19,17 +19,14 @@ sent 263-280 mails/s with the thread and 275-330 without it.
 
 from __future__ import annotations
 
-import enum
 import functools
 import selectors
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from psycopg import pq
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Compiled
 
 from symposium.models import MailStatus, OutboxMessage, utcnow
@@ -138,22 +135,9 @@ def _run_at_once(
     return None
 
 
-@functools.cache
-def _numbered(statement: sa.Update) -> Compiled:
-    """The statement as PostgreSQL takes it: values numbered ($1, $2…), in ``positiontup``'s
-    order."""
-    return statement.compile(dialect=postgresql.dialect(paramstyle="numeric_dollar"))
-
-
-def _as_text(value: Any, encoding: str) -> bytes | None:
-    """A value in PostgreSQL's text format (the statement casts each to its column's type)."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        value = value.value
-    elif isinstance(value, datetime):
-        value = value.isoformat(sep=" ")
-    return str(value).encode(encoding)
+@functools.lru_cache(maxsize=16)  # two statements, for an engine or two
+def _compiled(statement: sa.Update, dialect: sa.Dialect) -> Compiled:
+    return statement.compile(dialect=dialect)
 
 
 class _Unanswered:
@@ -167,12 +151,13 @@ class _Unanswered:
         self._driver = driver
         self._error: Exception | None = None
         try:
-            compiled = _numbered(statement)
-            every_value = compiled.construct_params(values)  # and those the statement sets
-            encoding = driver.info.encoding
-            names = compiled.positiontup or ()
-            params = [_as_text(every_value[name], encoding) for name in names]
-            driver.pgconn.send_query_params(compiled.string.encode(), params)
+            compiled = _compiled(statement, connection.dialect)
+            # The values as literals, quoted by psycopg (its client-side binding, as
+            # registration_rows sends its write): libpq then sends the text alone.
+            text = psycopg.ClientCursor(driver).mogrify(
+                compiled.string, compiled.construct_params(values)
+            )
+            driver.pgconn.send_query(text.encode(driver.info.encoding))
             self._flush()
         except Exception as error:  # raised by ``answer``, where a failure is expected
             self._error = error

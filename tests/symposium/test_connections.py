@@ -164,7 +164,8 @@ def test_an_outbox_worker_that_loses_its_connection_stops_before_the_next_mail_d
         rcpts.append(address)
         if len(rcpts) == 2:  # the first mail is accepted and its "sent" on its way
             with engine.connect() as connection:
-                while count(engine, MailStatus.SENT) == 0:
+                deadline = time.monotonic() + 30
+                while count(engine, MailStatus.SENT) == 0 and time.monotonic() < deadline:
                     time.sleep(0.01)
                 query = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'UPDATE outbox%'"
                 query += " AND pid <> pg_backend_pid() AND datname = current_database()"
