@@ -1,11 +1,13 @@
 """Registration rows written without the ORM's unit of work, which for one row costs more than
 the rest of registering: a new registration, and a first registration on the open form written
-together with its confirmation mail by one statement on PostgreSQL (two on SQLite).
+together with its confirmation mail by one statement on PostgreSQL (the lock, then the
+statement, on SQLite).
 
-On PostgreSQL that statement goes to the server with the symposium's lock in one message, and
-on the open form (whose reads run outside a transaction) with the BEGIN and the COMMIT too: a
-registration then takes two round trips, one to read and one to write, and the lock is held
-only while the server runs the write, never while it waits for this process."""
+On PostgreSQL that statement takes the symposium's lock itself, and on the open form (whose
+reads run outside a transaction) it is a transaction of its own: a registration then takes two
+round trips, one to read and one to write, and the lock is held only while the server runs
+the write, never while it waits for this process. The statement is prepared on each
+connection (psycopg's cache of prepared statements), so the server plans it once."""
 
 from __future__ import annotations
 
@@ -100,22 +102,20 @@ def insert_first_registration(
     The registration, else None with nothing written: when the address has a registration,
     the last place went meanwhile, or the moderation was switched (``register`` then decides,
     in a transaction). On PostgreSQL, outside a transaction
-    (``db.reads_outside_a_transaction``), the statements begin and commit their own."""
+    (``db.reads_outside_a_transaction``), the statement is a transaction of its own."""
     row = full_row(symposium, values)
     params = {column.key: row[column.key] for column in _COLUMNS}
-    locked = {"locked_symposium": symposium.id}
     session.flush()  # the statements run on the connection, which does not flush the session
     connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
+    if connection.dialect.name == "postgresql":
         queued = mail_values("", mail) | {"status": MailStatus.QUEUED.value, "attempts": 0}
         queued |= {"next_attempt_at": values["created_at"], "created_at": values["created_at"]}
         params |= {f"mail_{name}": value for name, value in queued.items()}
         params |= {"key_suffix": values["manage_token_hash"][:16]}
-        row_id = _locked_and_written(connection, locked, params)
+        row_id = _locked_and_written(connection, params)
     else:
-        connection.execute(LOCK_PLACES, locked)
-        row_id = connection.scalar(_registration_statement(dialect), params)
+        connection.execute(LOCK_PLACES, {"locked_symposium": symposium.id})
+        row_id = connection.scalar(_registration_statement(), params)
         if row_id is not None:
             key = confirmation_key(row_id, values["manage_token_hash"])
             queue_built_mail(session, key, mail)
@@ -125,41 +125,72 @@ def insert_first_registration(
     return _in_session(session, row)
 
 
-@functools.cache
-def _registration_statement(dialect: str) -> sa.Insert:
-    """INSERT … SELECT of a registration with the status it was built for (``status``), when
-    that is the status the database gives it as the statement runs (after the lock): nothing
-    when the address is registered, or when the status would be another."""
-    table, symposia = _REGISTRATION, Symposium.__table__
-    symposium_id = sa.bindparam("symposium_id", type_=sa.Integer)
+_SYMPOSIUM_ID = sa.bindparam("symposium_id", type_=sa.Integer)
 
-    # Places taken are kept on the locked settings row by the database's triggers: not counted.
-    confirmed = places_taken(symposium_id).scalar_subquery()
-    moderated = sa.select(_SETTINGS.c.moderated).where(_SETTINGS.c.symposium_id == symposium_id)
-    moderated = moderated.scalar_subquery()
-    capacity = sa.select(symposia.c.capacity).where(symposia.c.id == symposium_id)
+
+def _status(moderated: sa.ColumnElement, confirmed: sa.ColumnElement) -> sa.Case:
+    """The status the database gives a registration now, from the symposium's moderation and
+    its confirmed registrations (the symposium is ``:symposium_id``)."""
+    symposia = Symposium.__table__
+    capacity = sa.select(symposia.c.capacity).where(symposia.c.id == _SYMPOSIUM_ID)
     capacity = capacity.scalar_subquery()
-    status = sa.case(
+    return sa.case(
         (moderated, RegistrationStatus.PENDING.value),
         (sa.or_(capacity.is_(None), confirmed < capacity), RegistrationStatus.CONFIRMED.value),
         else_=RegistrationStatus.WAITING.value,
     )
-    chosen = [sa.bindparam(column.key, type_=column.type) for column in _COLUMNS]
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _inserted_if(insert, status: sa.Case, locked: sa.CTE | None = None) -> sa.Insert:
+    """INSERT … SELECT of a registration with the status it was built for (``status``), when
+    that is ``status`` as the statement runs: nothing when the address is registered, or when
+    the status would be another."""
+    table = _REGISTRATION
+    chosen = sa.select(*(sa.bindparam(column.key, type_=column.type) for column in _COLUMNS))
+    if locked is not None:
+        chosen = chosen.select_from(locked)
     # The WHERE also keeps SQLite from reading ON CONFLICT as part of the SELECT.
     return (
         insert(table)
-        .from_select(_COLUMNS, sa.select(*chosen).where(status == sa.bindparam("status")))
+        .from_select(_COLUMNS, chosen.where(status == sa.bindparam("status")))
         .on_conflict_do_nothing(index_elements=[table.c.symposium_id, table.c.email])
         .returning(table.c.id)
     )
 
 
 @functools.cache
+def _registration_statement() -> sa.Insert:
+    """SQLite, after the lock: the registration (``_inserted_if``), its status from the
+    symposium's settings row, read afresh (the places taken are kept on it by the database's
+    triggers: not counted)."""
+    moderated = sa.select(_SETTINGS.c.moderated).where(_SETTINGS.c.symposium_id == _SYMPOSIUM_ID)
+    confirmed = places_taken(_SYMPOSIUM_ID).scalar_subquery()
+    return _inserted_if(sqlite.insert, _status(moderated.scalar_subquery(), confirmed))
+
+
+@functools.cache
+def _locked_registration() -> sa.Insert:
+    """PostgreSQL: the lock and the registration (``_inserted_if``) in one statement. Its
+    status is read from the settings row as the lock leaves it: an UPDATE that waited for
+    another transaction's lock carries on with the row that transaction committed, so its
+    RETURNING gives the places taken and the moderation as they are once the lock is granted
+    (the statement's snapshot, taken before the wait, would not)."""
+    locked = (
+        sa.update(_SETTINGS)
+        .where(_SETTINGS.c.symposium_id == _SYMPOSIUM_ID)
+        .values(changes=_SETTINGS.c.changes + 1)
+        .returning(_SETTINGS.c.places_taken, _SETTINGS.c.moderated)
+        .cte("locked")
+    )
+    status = _status(locked.c.moderated, locked.c.places_taken)
+    return _inserted_if(postgresql.insert, status, locked)
+
+
+@functools.cache
 def _registration_and_mail() -> sa.Select:
-    """PostgreSQL: the registration and its mail in one statement; a row with the
+    """PostgreSQL: the lock, the registration and its mail in one statement; a row with the
     registration's id, or none when nothing was written."""
-    registered = _registration_statement("postgresql").cte("registered")
+    registered = _locked_registration().cte("registered")
     # Every column with a default too: the defaults of an INSERT inside a WITH are not filled in.
     columns = ["idempotency_key", "recipient", "subject", "body", "attachments", "status"]
     columns += ["attempts", "next_attempt_at", "created_at"]
@@ -172,30 +203,22 @@ def _registration_and_mail() -> sa.Select:
     return sa.select(registered.c.id).where(sa.exists(sa.select(mailed.c.id)))
 
 
-def _locked_and_written(connection: sa.Connection, locked: dict, params: dict) -> int | None:
-    """PostgreSQL: the lock, then the registration and its mail, sent in one message, so the
-    write runs the moment the lock is granted instead of a round trip to this process later.
-    Outside a transaction, a BEGIN and a COMMIT go in the same message: the lock is then held
-    only while the server runs the statements, and registering takes one round trip. Two
-    statements still: the write sees every registration committed before the lock was granted.
-
-    The values go into the SQL as literals (psycopg's client-side binding, which quotes them),
-    as several statements can only be sent together that way."""
+def _locked_and_written(connection: sa.Connection, params: dict) -> int | None:
+    """PostgreSQL: run ``_registration_and_mail`` on the session's connection; the
+    registration's id, or None. Outside a transaction the statement is a transaction of its
+    own, and when it wrote nothing a transaction is begun, in which ``register`` goes on."""
     driver = connection.connection.driver_connection
     own = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
-    statements, lock, write = _statements(connection.dialect, own)
-    values = lock.construct_params(locked) | write.construct_params(params)
+    write = _compiled(connection.dialect)
+    values = write.construct_params(params)
     values["mail_attachments"] = Json(values["mail_attachments"])  # as SQLAlchemy does
     try:
-        with psycopg.ClientCursor(driver) as cursor:
-            cursor.execute(statements, values)
-            for _ in range(1 + own):  # to the write's answer, past the BEGIN and the lock's
-                cursor.nextset()
-            found = cursor.fetchone()
-            if own and found is None:
-                cursor.execute("BEGIN")  # ``register`` goes on, in a transaction
+        with driver.cursor() as cursor:
+            found = cursor.execute(write.string, values, prepare=True).fetchone()
+        if own and found is None:
+            driver.execute("BEGIN")
     except psycopg.Error:
-        # SQLAlchemy did not run these statements, so it would not notice a lost connection:
+        # SQLAlchemy did not run this statement, so it would not notice a lost connection:
         # keep the pool from handing it out again.
         if driver.broken:
             connection.invalidate()
@@ -204,14 +227,5 @@ def _locked_and_written(connection: sa.Connection, locked: dict, params: dict) -
 
 
 @functools.lru_cache(maxsize=16)  # a few engines: the app's, a test's, a command's
-def _statements(dialect: sa.Dialect, own_transaction: bool) -> tuple[str, Compiled, Compiled]:
-    """The lock and the write as one text (with a BEGIN and a COMMIT around them), and each
-    compiled, whose parameters it takes."""
-    lock, write = (
-        LOCK_PLACES.compile(dialect=dialect),
-        _registration_and_mail().compile(dialect=dialect),
-    )
-    assert not set(lock.params) & set(write.params), "one name, two values"
-    both = [lock.string, write.string]
-    text = ";\n".join(["BEGIN", *both, "COMMIT"] if own_transaction else both)
-    return text, lock, write
+def _compiled(dialect: sa.Dialect) -> Compiled:
+    return _registration_and_mail().compile(dialect=dialect)

@@ -121,8 +121,8 @@ def _refuse_nul_characters() -> None:
 def reads_outside_a_transaction(session: Session) -> None:
     """PostgreSQL: run ``session``'s statements without a BEGIN and a COMMIT around them, each
     committing on its own, until one of them begins a transaction, which the session's commit
-    or rollback then ends as usual (``registration_rows`` sends BEGIN, its lock, its write and
-    COMMIT in one message, and begins a transaction when it wrote nothing). For a view that
+    or rollback then ends as usual (``registration_rows`` writes with one statement, its own
+    transaction, and begins a transaction when it wrote nothing). For a view that
     reads, then writes in one place: a page that only read saves two round trips to the
     server, a registration three.
 

@@ -152,8 +152,8 @@ class _Unanswered:
         self._error: Exception | None = None
         try:
             compiled = _compiled(statement, connection.dialect)
-            # The values as literals, quoted by psycopg (its client-side binding, as
-            # registration_rows sends its write): libpq then sends the text alone.
+            # The values as literals, quoted by psycopg (its client-side binding): libpq
+            # then sends the text alone.
             text = psycopg.ClientCursor(driver).mogrify(
                 compiled.string, compiled.construct_params(values)
             )

@@ -4,12 +4,18 @@ and a registration is kept with its mail or not at all, on both databases."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg
 import pytest
 import sqlalchemy as sa
 
+from registration.models import Registration
+from registration.registration_rows import LOCK_PLACES
 from symposium.models import OutboxMessage
 from tests.conftest import at_once, csrf_token, posted_at_once
+from tests.registration.test_distribution import wait_until_a_statement_waits_for_a_lock
 from tests.registration.test_registration import form, mails, registrations
 
 
@@ -102,3 +108,50 @@ def test_one_address_sent_from_six_browsers_at_once_registers_once(
     assert sum("This e-mail address is already registered" in page for page in pages) == 5
     (person,) = registrations(session)
     assert person.status == "confirmed" and len(mails(session, "ana@example.pe")) == 1
+
+
+def test_a_registrant_kept_waiting_for_the_lock_counts_the_places_left_once_it_has_it(
+    app, client, session, economies, create_symposium_record, create_registration
+):
+    """Another registration holds the symposium's lock and takes its last place while a
+    registrant's write waits for that lock: the registrant joins the waiting list (the places
+    are counted as they are once the lock is granted, not as they were when the write began)."""
+    symposium = create_symposium_record(capacity=1)
+    url = f"/register/{symposium.id}"
+    token = csrf_token(client)
+    client.get(url)  # the settings row exists, as for anyone after
+    # The other registration: the lock, then the last place, not yet committed.
+    session.execute(LOCK_PLACES, {"locked_symposium": symposium.id})
+    peru = economies["Peru"]
+    values = form(economies, email="other@example.org", youth=False, economy_id=peru.id)
+    values = {k: v for k, v in values.items() if not k.startswith("consent")}
+    session.add(
+        Registration(
+            symposium_id=symposium.id, **values, role="participant", status="confirmed",
+            privacy_notice_version=1,
+        )
+    )  # fmt: skip
+    session.flush()
+    answered: dict[str, str] = {}
+
+    def register() -> None:
+        response = client.post(
+            url, data={"csrf_token": token, **form(economies)}, follow_redirects=True
+        )
+        answered["page"] = response.get_data(as_text=True)
+
+    thread = threading.Thread(target=register)
+    thread.start()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            wait_until_a_statement_waits_for_a_lock(app)
+        else:
+            time.sleep(1.0)
+    finally:
+        session.commit()
+        thread.join(timeout=30)
+    assert "on the waiting list" in answered["page"]
+    statuses = {p.email: p.status for p in registrations(session)}
+    assert statuses == {"other@example.org": "confirmed", "ana@example.pe": "waiting"}
+    (mail,) = mails(session, "ana@example.pe")
+    assert mail.subject.startswith("Waiting list")

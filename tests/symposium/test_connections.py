@@ -109,7 +109,7 @@ def test_a_connection_lost_while_registering_is_not_handed_out_again(
     monkeypatch: pytest.MonkeyPatch,
     create_pg_symposium: Callable[[], Symposium],
 ) -> None:
-    """Registering on the open form writes with psycopg directly (a pipeline): a connection
+    """Registering on the open form writes with psycopg directly: a connection
     that breaks there must still leave the pool, as one that breaks under SQLAlchemy does."""
     symposium = create_pg_symposium()
     client = pg_app.test_client()
