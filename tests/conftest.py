@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,40 @@ def logged_in_clients(app, email: str, count: int) -> list[FlaskClient]:
         response = post_form(client, "/login", {"email": email, "password": PASSWORD})
         assert response.status_code == 302
     return clients
+
+
+def wait_until_a_statement_waits_for_a_lock(app: Flask, timeout: float = 10.0) -> None:
+    """Return once another connection of this PostgreSQL database is waiting for a lock."""
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + timeout
+    with db.database(app).engine.connect() as connection:
+        while connection.execute(waiting).scalar() == 0:
+            assert time.monotonic() < deadline, "no statement waited for the lock"
+            time.sleep(0.02)
+            connection.rollback()
+
+
+def waiting_for_the_lock(app: Flask, session: Any, call: Callable[[], Any]) -> Any:
+    """Run ``call`` (a request) in a thread while ``session``'s transaction, not committed yet,
+    holds a lock the request needs; commit it once the request waits for the lock; what
+    ``call`` returned. On PostgreSQL the request is seen waiting, so the order is certain; on
+    SQLite (where the lock is the database's write lock) nothing shows a waiting statement:
+    the request is given a second to reach it."""
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(returned=call()))
+    thread.start()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            wait_until_a_statement_waits_for_a_lock(app)
+        else:
+            time.sleep(1.0)
+    finally:
+        session.commit()
+        thread.join(timeout=30)
+    return result["returned"]
 
 
 def at_once(clients: list[FlaskClient], url: str, data: dict) -> list[str]:

@@ -28,7 +28,7 @@ from registration.attendance_models import (
 from registration.matching import match_rows
 from registration.models import Registration
 from symposium import privacy
-from tests.conftest import CSRF_META, PASSWORD, post_form
+from tests.conftest import CSRF_META, PASSWORD, post_form, wait_until_a_statement_waits_for_a_lock
 from tests.registration.test_attendance import (  # the fixtures and helpers of the pages
     ZOOM,
     check_in,
@@ -40,7 +40,6 @@ from tests.registration.test_attendance import (  # the fixtures and helpers of 
     symposium,
     upload,
 )
-from tests.registration.test_distribution import wait_until_a_statement_waits_for_a_lock
 
 __all__ = ["people", "symposium"]  # fixtures, used by name
 

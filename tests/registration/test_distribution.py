@@ -6,8 +6,6 @@ import datetime as dt
 import html
 import io
 import re
-import threading
-import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +15,8 @@ from registration.circular import CircularTexts
 from registration.circular_services import circular_texts_defaults, save_circular
 from registration.distribution import distribute_circular
 from registration.models import CircularDelivery, CircularVersion
-from symposium import db
 from symposium.models import OutboxMessage, Symposium
-from tests.conftest import post_form
+from tests.conftest import post_form, waiting_for_the_lock
 from tests.registration.conftest import nominee
 from tests.registration.test_nomination_review import log_in_another_organiser
 
@@ -289,23 +286,10 @@ def test_a_draft_saved_while_it_is_being_distributed_does_not_change_what_went_o
     # The distribution runs in the test's session and has not committed yet.
     version = frozen_version_1(session, invited_symposium)
     distribute_circular(session, invited_symposium, version, lambda token: f"http://x/{token}")
-    saving: dict[str, Any] = {}
-    thread = threading.Thread(
-        target=lambda: saving.update(
-            response=save_draft_as(client, invited_symposium, objectives="B NEW TEXT")
-        )
+    response = waiting_for_the_lock(
+        app, session, lambda: save_draft_as(client, invited_symposium, objectives="B NEW TEXT")
     )
-    thread.start()
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            wait_until_a_statement_waits_for_a_lock(app)
-        else:
-            time.sleep(1.0)
-    finally:
-        session.commit()
-        thread.join(timeout=30)
 
-    response = saving["response"]
     assert response.status_code == 422
     assert "Version 1 has been distributed, so this is version 2 (Revised)" in html.unescape(
         response.get_data(as_text=True)
@@ -314,17 +298,3 @@ def test_a_draft_saved_while_it_is_being_distributed_does_not_change_what_went_o
     assert sent.objectives == "Old."
     assert "B NEW TEXT" not in str(sent.document) and "Old." in str(sent.document)
     assert session.scalar(sa.select(sa.func.count(CircularVersion.id))) == 1
-
-
-def wait_until_a_statement_waits_for_a_lock(app, timeout: float = 10.0) -> None:
-    """Return once another connection of this database is waiting for a lock."""
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + timeout
-    with db.database(app).engine.connect() as connection:
-        while connection.execute(waiting).scalar() == 0:
-            assert time.monotonic() < deadline, "the save never waited for the distribution"
-            time.sleep(0.02)
-            connection.rollback()

@@ -4,9 +4,6 @@ and a registration is kept with its mail or not at all, on both databases."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -14,8 +11,7 @@ import sqlalchemy as sa
 from registration.models import Registration
 from registration.registration_rows import LOCK_PLACES
 from symposium.models import OutboxMessage
-from tests.conftest import at_once, csrf_token, posted_at_once
-from tests.registration.test_distribution import wait_until_a_statement_waits_for_a_lock
+from tests.conftest import at_once, csrf_token, posted_at_once, waiting_for_the_lock
 from tests.registration.test_registration import form, mails, registrations
 
 
@@ -132,25 +128,14 @@ def test_a_registrant_kept_waiting_for_the_lock_counts_the_places_left_once_it_h
         )
     )  # fmt: skip
     session.flush()
-    answered: dict[str, str] = {}
-
-    def register() -> None:
-        response = client.post(
+    response = waiting_for_the_lock(
+        app,
+        session,
+        lambda: client.post(
             url, data={"csrf_token": token, **form(economies)}, follow_redirects=True
-        )
-        answered["page"] = response.get_data(as_text=True)
-
-    thread = threading.Thread(target=register)
-    thread.start()
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            wait_until_a_statement_waits_for_a_lock(app)
-        else:
-            time.sleep(1.0)
-    finally:
-        session.commit()
-        thread.join(timeout=30)
-    assert "on the waiting list" in answered["page"]
+        ),
+    )
+    assert "on the waiting list" in response.get_data(as_text=True)
     statuses = {p.email: p.status for p in registrations(session)}
     assert statuses == {"other@example.org": "confirmed", "ana@example.pe": "waiting"}
     (mail,) = mails(session, "ana@example.pe")
