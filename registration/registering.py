@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registration.confirmations import LinkBuilder, confirmation_mail, queue_confirmation
 from registration.models import Nomination, Registration, RegistrationStatus
@@ -65,8 +65,12 @@ def register_first(
     token, token_hashed = new_token()
     expected = RegistrationStatus.PENDING if settings.moderated else RegistrationStatus.CONFIRMED
     values = new_values(data, settings, expected.value, token_hashed)
-    # Not in the session: only the mail is built from it.
-    unsaved = Registration(symposium_id=symposium.id, **values)
-    mail = confirmation(Registered(unsaved, token))
-    registration = insert_first_registration(session, symposium, values, mail=mail)
-    return None if registration is None else Registered(registration, token)
+    # Built for the mail, before the lock. Once written it stands for the row, outside the
+    # session (what it was built with can be read; nothing else is loaded).
+    registration = Registration(symposium_id=symposium.id, **values)
+    mail = confirmation(Registered(registration, token))
+    registration.id = insert_first_registration(session, symposium, values, mail=mail)
+    if registration.id is None:
+        return None
+    make_transient_to_detached(registration)
+    return Registered(registration, token)

@@ -93,13 +93,13 @@ def insert_registration(session: Session, symposium: Symposium, values: dict) ->
 
 def insert_first_registration(
     session: Session, symposium: Symposium, values: dict, *, mail: Mail
-) -> Registration | None:
+) -> int | None:
     """Take the symposium's lock, then write a registration of an address that has none for
     ``symposium`` yet, with the status it was built for (``values["status"]``: pending
     approval in a moderated symposium, else confirmed), and queue its ``mail``, if that is the
     status the database gives it now. The symposium's registration settings row exists.
 
-    The registration, else None with nothing written: when the address has a registration,
+    The registration's id, else None with nothing written: when the address has a registration,
     the last place went meanwhile, or the moderation was switched (``register`` then decides,
     in a transaction). On PostgreSQL, outside a transaction
     (``db.reads_outside_a_transaction``), the statement is a transaction of its own."""
@@ -119,10 +119,7 @@ def insert_first_registration(
         if row_id is not None:
             key = confirmation_key(row_id, values["manage_token_hash"])
             queue_built_mail(session, key, mail)
-    if row_id is None:
-        return None
-    row["id"] = row_id
-    return _in_session(session, row)
+    return row_id
 
 
 _SYMPOSIUM_ID = sa.bindparam("symposium_id", type_=sa.Integer)
