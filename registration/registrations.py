@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from registration.circular_services import circular_texts_defaults, latest_version
+from registration.kept_symposia import kept_symposium_and_settings
 from registration.models import (
     Nomination,
     ParticipantRole,
@@ -78,14 +80,19 @@ _SYMPOSIUM_AND_SETTINGS = (
 def symposium_and_settings(
     session: Session, symposium_id: int
 ) -> tuple[Symposium, RegistrationSettings] | None:
-    """The symposium (with its days) and its registration settings in one query, the settings
-    created with defaults on first use; None when there is no such symposium."""
-    found = session.execute(_SYMPOSIUM_AND_SETTINGS, {"symposium_id": symposium_id})
-    row = found.unique().one_or_none()
-    if row is None:
+    """The symposium (with its days) and its registration settings in one query (on
+    PostgreSQL, a check of what this process kept: ``kept_symposia``), the settings created
+    with defaults on first use; None when there is no such symposium."""
+    found = kept_symposium_and_settings(session, symposium_id, _symposium_and_settings)
+    if found is None:
         return None
-    symposium, settings = row
+    symposium, settings = found
     return symposium, settings if settings is not None else settings_for(session, symposium)
+
+
+def _symposium_and_settings(session: Session, symposium_id: int) -> Any:
+    found = session.execute(_SYMPOSIUM_AND_SETTINGS, {"symposium_id": symposium_id})
+    return found.unique().one_or_none()
 
 
 def settings_for(session: Session, symposium: Symposium) -> RegistrationSettings:
