@@ -52,7 +52,7 @@ def plans_by_day(session: Session, symposium: Symposium) -> PlansByDay:
     base_url = current_app.config.get("BASE_URL") if has_app_context() else None
     uid_domain = urlsplit(base_url).hostname if base_url else "symposium.local"
     key = (
-        session.get_bind().engine.url,
+        session.get_bind().engine,  # itself: its URL is slow to hash
         symposium.id,
         symposium.agenda_version,
         day_ids,

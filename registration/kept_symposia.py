@@ -75,7 +75,7 @@ def kept_symposium_and_settings(
         seen = cursor.execute(check, {"symposium_id": symposium_id}, prepare=True).fetchone()
     if seen is None:  # no such symposium, or its settings row is still to be made
         return load(session, symposium_id)
-    key = (connection.engine.url, symposium_id)
+    key = (connection.engine, symposium_id)  # the engine itself: its URL is slow to hash
     with _kept_lock:
         kept = _kept.get(key)
     if kept is None or kept[0] != seen:

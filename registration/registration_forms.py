@@ -28,6 +28,7 @@ from registration.models import ORGANISATION_TYPES, RegistrationMode
 from registration.registrations import RegistrantInput
 from symposium.economies import EconomyRow
 from symposium.edit_conflicts import RemembersSeenValues
+from symposium.forms import ChoiceField, ChoiceRadioField
 from symposium.models import SEXES, Symposium
 from symposium.services import is_known_timezone
 
@@ -44,21 +45,21 @@ class RegistrationForm(FlaskForm):
         "E-mail address",
         validators=[DataRequired(), Length(max=254), Email("Enter a valid e-mail address.")],
     )
-    economy_id = SelectField("Economy", coerce=int, validators=[InputRequired()])
+    economy_id = ChoiceField("Economy", coerce=int, validators=[InputRequired()])
     organisation = StringField("Organisation", validators=[DataRequired(), Length(max=200)])
-    organisation_type = SelectField(
+    organisation_type = ChoiceField(
         "Type of organisation",
         choices=[("", "Choose…")] + [(t, t) for t in ORGANISATION_TYPES],
         validators=[DataRequired("Choose the type of organisation.")],
     )
     job_title = StringField("Job title", validators=[DataRequired(), Length(max=200)])
-    sex = RadioField(
+    sex = ChoiceRadioField(
         "Sex",
         choices=[(s, s) for s in SEXES],
         validators=[InputRequired("Choose one (or Prefer not to say).")],
         description="Asked of everyone: the project reports sex-disaggregated figures.",
     )
-    youth = RadioField(
+    youth = ChoiceRadioField(
         "Under 35 years old (youth)?",
         choices=[("yes", "Yes"), ("no", "No")],
         validators=[InputRequired("Answer yes or no.")],
@@ -70,7 +71,7 @@ class RegistrationForm(FlaskForm):
         "(any IANA zone, e.g. Asia/Ho_Chi_Minh).",
         render_kw={"list": "known-zones", "autocomplete": "off"},
     )
-    language = SelectField("Language you will follow in", validators=[Optional()])
+    language = ChoiceField("Language you will follow in", validators=[Optional()])
     accessibility_needs = TextAreaField(
         "Accessibility needs",
         validators=[Optional(), Length(max=1000)],

@@ -178,6 +178,13 @@ def test_refusals_are_field_messages_and_store_nothing(
     assert "You need to agree to the privacy notice" in page
     assert re.search(r'id="timezone-error"[^>]*>[^<]*“GMT\+8” is not a time zone we know: '
                      r"choose a place name such as America/Lima", page)  # fmt: skip
+    # Values no choice offers (a crafted request): each refused under its own field.
+    crafted = {"economy_id": "99999", "organisation_type": "Pirates", "sex": "Robot"}
+    off_the_list = post_form(client, url, form(economies, youth="maybe", **crafted))
+    assert off_the_list.status_code == 400
+    page = off_the_list.get_data(as_text=True)
+    for field in (*crafted, "youth"):
+        assert re.search(rf'id="{field}-error"[^>]*>\s*Not a valid choice', page), field
     look_alike = post_form(client, url, form(economies, email="taken@ｅｘａｍｐｌｅ.org"))
     assert "already registered" in look_alike.get_data(as_text=True)  # the same domain
     twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
