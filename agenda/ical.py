@@ -65,8 +65,13 @@ def agenda_calendar(
     """
     template = _calendar_template(document, day_number, people_keys)
     name = _content_line("X-WR-CALNAME", vText(calendar_name or document.title))
-    stamp = _content_line("DTSTAMP", vDatetime((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)))
-    return template.replace(_NAME_LINE, name, 1).replace(_STAMP_LINE, stamp)
+    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    return template.replace(_NAME_LINE, name, 1).replace(_STAMP_LINE, _stamp_line(stamp))
+
+
+@lru_cache(maxsize=4)  # the files made in the same second share it
+def _stamp_line(stamp: dt.datetime) -> bytes:
+    return _content_line("DTSTAMP", vDatetime(stamp))
 
 
 def _content_line(name: str, value: vText | vDatetime) -> bytes:

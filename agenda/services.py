@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import sqlalchemy as sa
@@ -69,6 +70,10 @@ def items_by_day(session: Session, symposium: Symposium) -> dict[int, list[Agend
     return grouped
 
 
+# The same day scheduled for every registrant's calendar and every page until it changes.
+_scheduled = lru_cache(maxsize=256)(schedule_day)
+
+
 def agenda_document(
     session: Session, symposium: Symposium, *, with_platform_link: bool
 ) -> AgendaDocument:
@@ -78,7 +83,7 @@ def agenda_document(
     """
     grouped = plans_by_day(session, symposium)
     days = tuple(
-        schedule_day(day.number, day.date, day.start_time, symposium.host_timezone, grouped[day.id])
+        _scheduled(day.number, day.date, day.start_time, symposium.host_timezone, grouped[day.id])
         for day in symposium.days
     )
     return AgendaDocument(
