@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from registration.models import RegistrationSettings
+from symposium import db
 from symposium.models import Symposium, SymposiumDay
 
 Found = tuple[Symposium, RegistrationSettings]
@@ -71,7 +72,7 @@ def kept_symposium_and_settings(
     if connection.dialect.name != "postgresql":
         return load(session, symposium_id)
     check = _check(connection.dialect)
-    with connection.connection.driver_connection.cursor() as cursor:
+    with db.driver_of(connection) as driver, driver.cursor() as cursor:
         seen = cursor.execute(check, {"symposium_id": symposium_id}, prepare=True).fetchone()
     if seen is None:  # no such symposium, or its settings row is still to be made
         return load(session, symposium_id)

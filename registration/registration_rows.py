@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 
-import psycopg
 import sqlalchemy as sa
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Json
@@ -22,6 +21,7 @@ from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
+from symposium import db
 from symposium.models import MailStatus, OutboxMessage, Symposium
 from symposium.names import name_key
 from symposium.outbox import Mail, mail_values, queue_built_mail
@@ -204,22 +204,15 @@ def _locked_and_written(connection: sa.Connection, params: dict) -> int | None:
     """PostgreSQL: run ``_registration_and_mail`` on the session's connection; the
     registration's id, or None. Outside a transaction the statement is a transaction of its
     own, and when it wrote nothing a transaction is begun, in which ``register`` goes on."""
-    driver = connection.connection.driver_connection
-    own = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
     write = _compiled(connection.dialect)
     values = write.construct_params(params)
     values["mail_attachments"] = Json(values["mail_attachments"])  # as SQLAlchemy does
-    try:
+    with db.driver_of(connection) as driver:
+        own = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
         with driver.cursor() as cursor:
             found = cursor.execute(write.string, values, prepare=True).fetchone()
         if own and found is None:
             driver.execute("BEGIN")
-    except psycopg.Error:
-        # SQLAlchemy did not run this statement, so it would not notice a lost connection:
-        # keep the pool from handing it out again.
-        if driver.broken:
-            connection.invalidate()
-        raise
     return None if found is None else found[0]
 
 

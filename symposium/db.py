@@ -5,7 +5,9 @@ Views commit once, at the end of the work; services only flush.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
@@ -132,6 +134,20 @@ def reads_outside_a_transaction(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@contextlib.contextmanager
+def driver_of(connection: sa.Connection) -> Iterator[psycopg.Connection]:
+    """PostgreSQL: the psycopg connection under ``connection``, for statements sent to it
+    directly. SQLAlchemy does not see those, so it would not notice the connection being lost
+    there: one lost is invalidated here, and the pool never hands it out again."""
+    driver = connection.connection.driver_connection
+    try:
+        yield driver
+    except psycopg.Error:
+        if driver.broken:
+            connection.invalidate()
+        raise
 
 
 def database(app: Flask | None = None) -> Database:

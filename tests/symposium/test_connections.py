@@ -1,8 +1,8 @@
 """PostgreSQL connections in the pool: one that sat idle is tested before use, so a server
 restart (or a firewall that dropped it) costs no request; one in steady use is not tested,
 which saves a round trip on every request under load. Where the app talks to psycopg directly
-(registering on the open form, the outbox's "sent"), a connection lost there leaves the pool
-too."""
+(the open form's check of its kept symposium and its registering, the outbox's "sent"), a
+connection lost there leaves the pool too."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from registration import registration_rows
+from registration import kept_symposia, registration_rows
 from registration.models import Registration
 from symposium import db
 from symposium.mailers import message_id_for
@@ -99,7 +99,8 @@ def test_a_connection_in_steady_use_is_not_tested_first(
     monkeypatch.setattr(db, "IDLE_BEFORE_PING", 3600.0)
     _terminate(_backend_pids(pg_app))
     pg_app.config["PROPAGATE_EXCEPTIONS"] = True
-    with pytest.raises(sa.exc.OperationalError):
+    # Met by SQLAlchemy or by a statement sent to psycopg directly: either way it leaves.
+    with pytest.raises((sa.exc.OperationalError, psycopg.OperationalError)):
         client.get(page)
     assert client.get(page).status_code == 200
 
@@ -145,6 +146,34 @@ def test_a_connection_lost_while_registering_is_not_handed_out_again(
     with engine.connect() as connection:
         stored = connection.scalars(sa.select(Registration.email)).all()
     assert stored == ["second@example.pe"]
+
+
+def test_a_connection_lost_while_the_open_form_checks_its_symposium_is_not_handed_out_again(
+    pg_app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    create_pg_symposium: Callable[[], Symposium],
+) -> None:
+    """The open form checks the symposium it kept with psycopg directly (``kept_symposia``):
+    a connection that breaks there leaves the pool too."""
+    symposium = create_pg_symposium()
+    client = pg_app.test_client()
+    page = f"/register/{symposium.id}"
+    assert client.get(page).status_code == 200
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 3600.0)
+    pids = _backend_pids(pg_app)  # the pool's one connection, which the next request gets
+    check = kept_symposia._check
+
+    def killed_before_checking(dialect):
+        _terminate(pids)  # what a restart of PostgreSQL at that moment does
+        return check(dialect)
+
+    monkeypatch.setattr(kept_symposia, "_check", killed_before_checking)
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(psycopg.OperationalError):
+        client.get(page)
+    monkeypatch.setattr(kept_symposia, "_check", check)
+    assert _backend_pids(pg_app).isdisjoint(pids)
+    assert client.get(page).status_code == 200
 
 
 def test_an_outbox_worker_that_loses_its_connection_stops_before_the_next_mail_data(
