@@ -34,6 +34,12 @@ from symposium.services import is_known_timezone
 
 
 class RegistrationForm(FlaskForm):
+    class Meta:
+        # CSRFProtect checks the token of every POST before the view runs; the page writes
+        # it in itself (``csrf_token()``), so one is made only when the form is shown, not
+        # for every registration sent and accepted.
+        csrf = False
+
     given_name = StringField("Given name", validators=[DataRequired(), Length(max=100)])
     family_name = StringField("Family name", validators=[DataRequired(), Length(max=100)])
     family_name_first = BooleanField(
