@@ -84,7 +84,7 @@ def kept_symposium_and_settings(
         with Session(bind=connection, expire_on_commit=False) as own:
             found = load(own, symposium_id)
             own.expunge_all()
-        if found is None:
+        if found is None or found[1] is None:  # gone in between: as the request finds it
             return load(session, symposium_id)
         kept = (seen, found)
         with _kept_lock:
