@@ -145,7 +145,7 @@ def driver_of(connection: sa.Connection) -> Iterator[psycopg.Connection]:
     try:
         yield driver
     except psycopg.Error:
-        if driver.broken:
+        if driver.broken:  # libpq's own status: also for what went through ``driver.pgconn``
             connection.invalidate()
         raise
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from psycopg import pq
 from sqlalchemy.engine import Compiled
 
+from symposium import db
 from symposium.models import MailStatus, OutboxMessage, utcnow
 from symposium.tokens import redact_tokens
 
@@ -177,10 +178,10 @@ class _Unanswered:
                 pgconn.consume_input()
 
     def answer(self) -> None:
-        try:
+        with db.driver_of(self._connection) as driver:  # a connection lost leaves the pool
             if self._error is not None:
                 raise self._error
-            pgconn = self._driver.pgconn
+            pgconn = driver.pgconn
             pgconn.consume_input()
             while pgconn.is_busy():
                 self._wait(selectors.EVENT_READ)
@@ -192,9 +193,3 @@ class _Unanswered:
                 if result.status != pq.ExecStatus.COMMAND_OK:
                     failed = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
                     raise psycopg.DatabaseError((failed or b"").decode(errors="replace"))
-        except psycopg.OperationalError:
-            # SQLAlchemy did not run this statement, so it would not notice a lost connection:
-            # keep the pool from handing it out again.
-            if self._driver.broken or self._driver.pgconn.status == pq.ConnStatus.BAD:
-                self._connection.invalidate()
-            raise
