@@ -30,13 +30,19 @@ _REGISTRATION = Registration.__table__
 _OUTBOX = OutboxMessage.__table__
 _SETTINGS = RegistrationSettings.__table__
 
-# The symposium's lock (see registrations.py), in Core on the session's connection: nothing in
-# the session reads ``changes``.
-LOCK_PLACES = (
-    sa.update(_SETTINGS)
-    .where(_SETTINGS.c.symposium_id == sa.bindparam("locked_symposium"))
-    .values(changes=_SETTINGS.c.changes + 1)
-)
+
+def _lock(symposium_id: sa.BindParameter) -> sa.Update:
+    """The symposium's lock (see registrations.py), in Core on the session's connection:
+    nothing in the session reads ``changes``."""
+    settings = _SETTINGS.c
+    return (
+        sa.update(_SETTINGS)
+        .where(settings.symposium_id == symposium_id)
+        .values(changes=settings.changes + 1)
+    )
+
+
+LOCK_PLACES = _lock(sa.bindparam("locked_symposium"))
 _COLUMNS = [column for column in _REGISTRATION.c if column.key != "id"]
 
 
@@ -172,13 +178,8 @@ def _locked_registration() -> sa.Insert:
     another transaction's lock carries on with the row that transaction committed, so its
     RETURNING gives the places taken and the moderation as they are once the lock is granted
     (the statement's snapshot, taken before the wait, would not)."""
-    locked = (
-        sa.update(_SETTINGS)
-        .where(_SETTINGS.c.symposium_id == _SYMPOSIUM_ID)
-        .values(changes=_SETTINGS.c.changes + 1)
-        .returning(_SETTINGS.c.places_taken, _SETTINGS.c.moderated)
-        .cte("locked")
-    )
+    locked = _lock(_SYMPOSIUM_ID).returning(_SETTINGS.c.places_taken, _SETTINGS.c.moderated)
+    locked = locked.cte("locked")
     status = _status(locked.c.moderated, locked.c.places_taken)
     return _inserted_if(postgresql.insert, status, locked)
 
