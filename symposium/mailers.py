@@ -12,8 +12,6 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any, Protocol
 
-from symposium.models import OutboxMessage
-
 
 def message_id_for(key: str, sender: str) -> str:
     """The Message-ID of the mail with idempotency key ``key``: the same on every attempt, so a
@@ -23,7 +21,19 @@ def message_id_for(key: str, sender: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+class MailRow(Protocol):
+    """What a mailer reads of an outbox mail: an ``OutboxMessage``, or the copy a worker's
+    claim read back (``outbox_delivery.ClaimedMail``)."""
+
+    id: int
+    idempotency_key: str
+    recipient: str
+    subject: str
+    body: str
+    attachments: list[dict]
+
+
+def build_email(message: MailRow, sender: str) -> EmailMessage:
     """The MIME message of an outbox row; its Message-ID follows from the idempotency key."""
     email = EmailMessage()
     email["From"] = sender
@@ -54,7 +64,7 @@ class Mailer(Protocol):
 
     def __enter__(self) -> Mailer: ...
     def __exit__(self, *exc: object) -> None: ...
-    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None: ...
+    def send(self, message: MailRow, before_data: Callable[[], None] = _nothing) -> None: ...
 
 
 class _HookBeforeData:
@@ -101,7 +111,7 @@ class SmtpMailer:
                 self.connection.close()
             self.connection = None
 
-    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None:
+    def send(self, message: MailRow, before_data: Callable[[], None] = _nothing) -> None:
         connection = self.connection
         assert connection is not None, "use the mailer as a context manager"
         connection.before_data = before_data
@@ -125,7 +135,7 @@ class FileMailer:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def send(self, message: OutboxMessage, before_data: Callable[[], None] = _nothing) -> None:
+    def send(self, message: MailRow, before_data: Callable[[], None] = _nothing) -> None:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", message.idempotency_key)[:120]
         target = self.folder / f"{message.id:08d}-{name}.eml"
         partial = target.with_suffix(".part")

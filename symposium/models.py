@@ -210,6 +210,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The mails in a status in the order workers claim them (and the listing by status).
+        sa.Index("ix_outbox_message_status_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
@@ -218,7 +222,7 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(sa.Text)
     # [{"filename": …, "content_type": "application/pdf", "data": base64}, …]
     attachments: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
-    status: Mapped[str] = mapped_column(sa.String(16), default=MailStatus.QUEUED.value, index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=MailStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     claimed_at: Mapped[dt.datetime | None]

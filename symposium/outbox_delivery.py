@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,54 +25,73 @@ from symposium.outbox_outcomes import OutcomeNotRecorded, Recorder
 MAX_ATTEMPTS = 5  # the default of MAIL_MAX_ATTEMPTS
 
 
-def _due(now: dt.datetime, lease: dt.timedelta) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        sa.and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
-        # Claimed by a worker that died before sending: its lease has run out.
-        sa.and_(
-            OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_at <= now - lease
-        ),
-    )
+def _due(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
 
 
-def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[OutboxMessage]:
-    """Mark up to ``limit`` due mails as being sent by this worker, and commit."""
-    claimed: list[int] = []
+@dataclass(frozen=True, slots=True)
+class ClaimedMail:
+    """A mail as this worker claimed it: what sending it needs, read back by the claim itself
+    (not as ORM objects, which cost more than the claim's statements)."""
+
+    id: int
+    idempotency_key: str
+    recipient: str
+    subject: str
+    body: str
+    attachments: list[dict]
+    attempts: int  # this attempt included
+    claimed_at: dt.datetime
+
+
+_CLAIMED = [getattr(OutboxMessage.__table__.c, field.name) for field in fields(ClaimedMail)]
+
+
+def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[ClaimedMail]:
+    """Mark up to ``limit`` due mails as being sent by this worker, and commit.
+
+    Claims whose lease ran out (their worker died before sending) go back to the queue first,
+    with the attempt they had, and are claimed like any due mail.
+
+    The due mails are found by status, then id (``ix_outbox_message_status_id``), so a claim
+    does not pass over the mails sent before. (It did when one statement looked for either
+    kind of claimable mail: PostgreSQL then read and sorted every due mail for each batch.)
+    """
+    table = OutboxMessage.__table__
+    claimed: list[ClaimedMail] = []
     while not claimed:
-        now = utcnow()
-        query = sa.select(OutboxMessage.id).where(_due(now, lease)).order_by(OutboxMessage.id)
-        query = query.limit(limit)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        candidates = session.scalars(query).all()
-        if not candidates:
-            break
-        # One statement for the batch; the condition is checked again row by row, so mails
-        # another worker claimed since the select (SQLite has no SKIP LOCKED) are left out.
-        claimed = list(
-            session.scalars(
-                sa.update(OutboxMessage)
-                .where(OutboxMessage.id.in_(candidates), _due(now, lease))
-                .values(
-                    status=MailStatus.SENDING,
-                    claimed_at=now,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-                .returning(OutboxMessage.id)
-                .execution_options(synchronize_session=False)
-            )
+        connection, now = session.connection(), utcnow()
+        connection.execute(
+            sa.update(table)
+            .where(table.c.status == MailStatus.SENDING, table.c.claimed_at <= now - lease)
+            .values(status=MailStatus.QUEUED, claimed_at=None)
         )
+        query = sa.select(table.c.id).where(_due(now)).order_by(table.c.id).limit(limit)
+        chosen = table.c.id.in_(sa.bindparam("candidates", expanding=True))
+        if connection.dialect.name == "postgresql":
+            # The rows stay locked until the commit: no other worker can claim them meanwhile.
+            query = query.with_for_update(skip_locked=True)
+        else:
+            # SQLite has no SKIP LOCKED: the condition is checked again row by row, so mails
+            # another worker claimed since the select are left out.
+            chosen = sa.and_(chosen, _due(now))
+        candidates = connection.scalars(query).all()
+        if not candidates:
+            session.commit()  # the claims handed back, if any
+            break
+        # One statement for the batch.
+        rows = connection.execute(
+            sa.update(table)
+            .where(chosen)
+            .values(status=MailStatus.SENDING, claimed_at=now, attempts=table.c.attempts + 1)
+            .returning(*_CLAIMED),
+            {"candidates": candidates},
+        )
+        claimed = sorted((ClaimedMail(*row) for row in rows), key=lambda mail: mail.id)
         # Commit even an empty claim: on SQLite the lost update holds the write lock. Another
         # worker took every candidate, so look again.
         session.commit()
-    return list(
-        session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.id.in_(claimed))
-            .order_by(OutboxMessage.id)
-            .execution_options(populate_existing=True)  # the session may hold them unclaimed
-        )
-    )
+    return claimed
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -135,7 +154,7 @@ def deliver_batch(
 
 def _send_batch(
     outcomes: Recorder,
-    batch: list[OutboxMessage],
+    batch: list[ClaimedMail],
     mailer_factory: Callable[[], Mailer],
     report: DeliveryReport,
     *,
@@ -178,7 +197,7 @@ def _send_batch(
 def _send_one(
     outcomes: Recorder,
     mailer: Mailer,
-    message: OutboxMessage,
+    message: ClaimedMail,
     tokens: dict[int, dt.datetime | None],
     lease: dt.timedelta,
     max_attempts: int,
@@ -229,7 +248,7 @@ def _update_claimed(
 
 def _record_failure(
     outcomes: Recorder,
-    message: OutboxMessage,
+    message: ClaimedMail,
     token: dt.datetime | None,
     error: Exception,
     max_attempts: int,
@@ -253,7 +272,7 @@ def _record_failure(
 
 def _release(
     outcomes: Recorder,
-    pending: list[OutboxMessage],
+    pending: list[ClaimedMail],
     tokens: dict[int, dt.datetime | None],
     report: DeliveryReport,
 ) -> None:

@@ -19,17 +19,20 @@ sent 263-280 mails/s with the thread and 275-330 without it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import selectors
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from psycopg import pq
-from sqlalchemy.engine import Compiled
+from sqlalchemy.dialects import postgresql
 
 from symposium import db
+from symposium.mailers import MailRow
 from symposium.models import MailStatus, OutboxMessage, utcnow
 from symposium.tokens import redact_tokens
 
@@ -52,7 +55,7 @@ _SENT = (
 _SENT_REDACTED = _SENT.values(body=sa.bindparam("redacted_body"))
 
 
-def _sent(message: OutboxMessage) -> tuple[sa.Update, dict[str, Any]]:
+def _sent(message: MailRow) -> tuple[sa.Update, dict[str, Any]]:
     """The statement recording ``message`` as sent, and its values. Not conditional on the
     claim: the mail *was* accepted, and saying so stops any resend."""
     values: dict[str, Any] = {"message_id": message.id, "sent_at": utcnow()}
@@ -100,7 +103,7 @@ class Recorder:
         self.settle()
         return function(self._connect(), *args)
 
-    def record_sent(self, message: OutboxMessage) -> None:
+    def record_sent(self, message: MailRow) -> None:
         self.settle()
         connection = self._connect()
         statement, values = _sent(message)
@@ -136,9 +139,42 @@ def _run_at_once(
     return None
 
 
-@functools.lru_cache(maxsize=16)  # two statements, for an engine or two
-def _compiled(statement: sa.Update, dialect: sa.Dialect) -> Compiled:
-    return statement.compile(dialect=dialect)
+# PostgreSQL's own placeholders ($1, $2…), so that libpq sends the values beside the statement
+# and nothing has to quote them into its text.
+_NUMBERED = postgresql.psycopg.dialect(paramstyle="numeric_dollar")
+
+
+@dataclass(frozen=True)
+class _Positional:
+    """A statement's text for PostgreSQL, the names of its values in order, and the values it
+    fixes itself (``status``, ``last_error``)."""
+
+    text: bytes
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    def values(self, values: dict[str, Any], encoding: str) -> list[bytes | None]:
+        """``values`` (with the fixed ones) in order, each in PostgreSQL's text input form."""
+        given = {**self.fixed, **values}
+        return [_text(given[name], encoding) for name in self.names]
+
+
+@functools.cache  # two statements
+def _positional(statement: sa.Update) -> _Positional:
+    compiled = statement.compile(dialect=_NUMBERED)
+    names = tuple(compiled.positiontup or ())
+    fixed = {
+        name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+    }
+    return _Positional(compiled.string.encode(), names, fixed)
+
+
+def _text(value: Any, encoding: str) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat().encode()
+    return str(value).encode(encoding)  # a number, a string, a MailStatus
 
 
 class _Unanswered:
@@ -152,13 +188,11 @@ class _Unanswered:
         self._driver = driver
         self._error: Exception | None = None
         try:
-            compiled = _compiled(statement, connection.dialect)
-            # The values as literals, quoted by psycopg (its client-side binding): libpq
-            # then sends the text alone.
-            text = psycopg.ClientCursor(driver).mogrify(
-                compiled.string, compiled.construct_params(values)
-            )
-            driver.pgconn.send_query(text.encode(driver.info.encoding))
+            positional = _positional(statement)
+            # The unnamed statement with its values beside it (the extended protocol): the
+            # server parses it each time, on its own core, while this process goes on.
+            params = positional.values(values, driver.info.encoding)
+            driver.pgconn.send_query_params(positional.text, params)
             self._flush()
         except Exception as error:  # raised by ``answer``, where a failure is expected
             self._error = error
