@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -23,10 +23,6 @@ from symposium.models import MailStatus, OutboxMessage, utcnow
 from symposium.outbox_outcomes import OutcomeNotRecorded, Recorder
 
 MAX_ATTEMPTS = 5  # the default of MAIL_MAX_ATTEMPTS
-
-
-def _due(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(OutboxMessage.status == MailStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +40,8 @@ class ClaimedMail:
     claimed_at: dt.datetime
 
 
-_CLAIMED = [getattr(OutboxMessage.__table__.c, field.name) for field in fields(ClaimedMail)]
+_TABLE = OutboxMessage.__table__
+_CLAIMED = [getattr(_TABLE.c, field.name) for field in fields(ClaimedMail)]
 
 
 def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[ClaimedMail]:
@@ -57,41 +54,83 @@ def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[Claim
     does not pass over the mails sent before. (It did when one statement looked for either
     kind of claimable mail: PostgreSQL then read and sorted every due mail for each batch.)
     """
-    table = OutboxMessage.__table__
     claimed: list[ClaimedMail] = []
     while not claimed:
         connection, now = session.connection(), utcnow()
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            connection.execute(_WALK_THE_INDEXES)
         connection.execute(
-            sa.update(table)
-            .where(table.c.status == MailStatus.SENDING, table.c.claimed_at <= now - lease)
+            sa.update(_TABLE)
+            .where(_TABLE.c.status == MailStatus.SENDING, _TABLE.c.claimed_at <= now - lease)
             .values(status=MailStatus.QUEUED, claimed_at=None)
         )
-        query = sa.select(table.c.id).where(_due(now)).order_by(table.c.id).limit(limit)
-        chosen = table.c.id.in_(sa.bindparam("candidates", expanding=True))
-        if connection.dialect.name == "postgresql":
-            # The rows stay locked until the commit: no other worker can claim them meanwhile.
-            query = query.with_for_update(skip_locked=True)
-        else:
-            # SQLite has no SKIP LOCKED: the condition is checked again row by row, so mails
-            # another worker claimed since the select are left out.
-            chosen = sa.and_(chosen, _due(now))
-        candidates = connection.scalars(query).all()
-        if not candidates:
-            session.commit()  # the claims handed back, if any
-            break
-        # One statement for the batch.
-        rows = connection.execute(
-            sa.update(table)
-            .where(chosen)
-            .values(status=MailStatus.SENDING, claimed_at=now, attempts=table.c.attempts + 1)
-            .returning(*_CLAIMED),
-            {"candidates": candidates},
-        )
-        claimed = sorted((ClaimedMail(*row) for row in rows), key=lambda mail: mail.id)
-        # Commit even an empty claim: on SQLite the lost update holds the write lock. Another
-        # worker took every candidate, so look again.
+        claim = _claim_postgresql if postgresql else _claim_sqlite
+        found, claimed = claim(connection, now, limit)
+        # Commit even an empty claim: on SQLite the lost update holds the write lock.
         session.commit()
+        if not found:
+            break
+        # Another worker took every mail found (SQLite), so look again.
     return claimed
+
+
+# Until the claim's commit, PostgreSQL walks the indexes in order and stops after the batch,
+# as it does by itself once it has statistics on the table. On a new table (no ANALYZE yet) it
+# reads every due mail and sorts them for each batch (4 ms a claim with 5,000 queued), and
+# reads every claim made since the last VACUUM to hand back expired ones (1 ms with 10,000).
+_WALK_THE_INDEXES = sa.select(
+    sa.func.set_config("enable_sort", "off", True),
+    sa.func.set_config("enable_bitmapscan", "off", True),
+)
+
+
+def _due(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(_TABLE.c.status == MailStatus.QUEUED, _TABLE.c.next_attempt_at <= now)
+
+
+def _first_due(now: dt.datetime, limit: int) -> sa.Select:
+    return sa.select(_TABLE.c.id).where(_due(now)).order_by(_TABLE.c.id).limit(limit)
+
+
+def _claim(condition: sa.ColumnElement[bool], now: dt.datetime) -> sa.Update:
+    return (
+        sa.update(_TABLE)
+        .where(condition)
+        .values(status=MailStatus.SENDING, claimed_at=now, attempts=_TABLE.c.attempts + 1)
+        .returning(*_CLAIMED)
+    )
+
+
+def _claimed(rows: Iterable[sa.Row]) -> list[ClaimedMail]:
+    return sorted((ClaimedMail(*row) for row in rows), key=lambda mail: mail.id)
+
+
+def _claim_postgresql(
+    connection: sa.Connection, now: dt.datetime, limit: int
+) -> tuple[bool, list[ClaimedMail]]:
+    """One statement: the first due mails no other worker is claiming are locked (SKIP
+    LOCKED) until the commit, and marked."""
+    first = _first_due(now, limit).with_for_update(skip_locked=True)
+    claimed = _claimed(
+        connection.execute(
+            _claim(_TABLE.c.id == sa.any_(sa.func.array(first.scalar_subquery())), now)
+        )
+    )
+    return bool(claimed), claimed
+
+
+def _claim_sqlite(
+    connection: sa.Connection, now: dt.datetime, limit: int
+) -> tuple[bool, list[ClaimedMail]]:
+    """SQLite has no SKIP LOCKED: the mails found are marked if they are still due, so those
+    another worker claimed since are left out."""
+    found = connection.scalars(_first_due(now, limit)).all()
+    if not found:
+        return False, []
+    return True, _claimed(
+        connection.execute(_claim(sa.and_(_TABLE.c.id.in_(found), _due(now)), now))
+    )
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
