@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -102,7 +102,8 @@ def _claim(condition: sa.ColumnElement[bool], now: dt.datetime) -> sa.Update:
     )
 
 
-def _claimed(rows: Iterable[sa.Row]) -> list[ClaimedMail]:
+def _claimed(result: sa.CursorResult) -> list[ClaimedMail]:
+    rows = result.all()  # at once: row by row costs a third of the claim
     return sorted((ClaimedMail(*row) for row in rows), key=lambda mail: mail.id)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import selectors
+import select
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -198,9 +198,10 @@ class _Unanswered:
             self._error = error
 
     def _wait(self, events: int) -> int:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._driver.pgconn.socket, events)
-            ready = selector.select()
+        """Wait until the socket is ready for ``events`` (``select.POLLIN``/``POLLOUT``)."""
+        poller = select.poll()  # one system call per wait (an epoll selector takes four)
+        poller.register(self._driver.pgconn.socket, events)
+        ready = poller.poll()
         return ready[0][1] if ready else 0
 
     def _flush(self) -> None:
@@ -208,7 +209,7 @@ class _Unanswered:
         server may wait for its own output to be read before it reads more."""
         pgconn = self._driver.pgconn
         while pgconn.flush():
-            if self._wait(selectors.EVENT_READ | selectors.EVENT_WRITE) & selectors.EVENT_READ:
+            if self._wait(select.POLLIN | select.POLLOUT) & select.POLLIN:
                 pgconn.consume_input()
 
     def answer(self) -> None:
@@ -218,7 +219,7 @@ class _Unanswered:
             pgconn = driver.pgconn
             pgconn.consume_input()
             while pgconn.is_busy():
-                self._wait(selectors.EVENT_READ)
+                self._wait(select.POLLIN)
                 pgconn.consume_input()
             results = []
             while (result := pgconn.get_result()) is not None:

@@ -2,10 +2,12 @@
 restart (or a firewall that dropped it) costs no request; one in steady use is not tested,
 which saves a round trip on every request under load. Where the app talks to psycopg directly
 (the open form's check of its kept symposium and its registering, the outbox's "sent"), a
-connection lost there leaves the pool too."""
+connection lost there leaves the pool too. And what the outbox's claim changes on its
+connection (the planner's settings) ends with its transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,12 +16,14 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from registration import kept_symposia, registration_rows
 from registration.models import Registration
 from symposium import db
 from symposium.mailers import message_id_for
 from symposium.models import Economy, MailStatus, Symposium
+from symposium.outbox_delivery import claim_batch
 from symposium.outbox_outcomes import OutcomeNotRecorded
 from symposium.services import create_symposium
 from tests.conftest import (
@@ -229,3 +233,18 @@ def create_pg_symposium(pg_app: Flask) -> Callable[[], Symposium]:
             return made
 
     return factory
+
+
+def test_the_planner_settings_of_a_claim_end_with_it(pg_app: Flask) -> None:
+    """The claim turns off sorting and bitmap scans for its own transaction (so that it walks
+    the indexes in order on a table without statistics); the connection then goes back to the
+    pool, and the next user of it must plan as usual."""
+    with db.database(pg_app).engine.connect() as connection, Session(bind=connection) as session:
+        keys = queue_mails(session, 3)
+        claimed = claim_batch(session, 10, dt.timedelta(minutes=10))
+        assert [mail.idempotency_key for mail in claimed] == keys
+        # The same connection, its next transaction.
+        settings = sa.text(
+            "SELECT current_setting('enable_sort'), current_setting('enable_bitmapscan')"
+        )
+        assert session.execute(settings).one() == ("on", "on")
