@@ -7,13 +7,13 @@ How a mail is neither lost nor sent twice:
   change that causes it was committed. Its idempotency key names the purpose and the recipient:
   queuing the same key again yields the same row.
 - A worker claims a batch (status ``sending``, ``claimed_at``) in one commit, with
-  ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a conditional update on every database, so two
-  workers never claim the same row.
+  ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a conditional update on SQLite, so two workers
+  never claim the same row.
 - Before each mail the worker makes sure it still holds the claim: one younger than half the
   lease cannot have been taken over; an older one is renewed (only if still held). It sends the
   mail and commits "sent" at once. A worker killed mid-batch leaves its unsent claims in
-  ``sending``; once the lease (counted from the last renewal) runs out, another worker takes
-  them over.
+  ``sending``; once the lease (counted from the last renewal) runs out, the next claim of
+  another worker hands them back to the queue and takes them over.
   A worker asked to stop (SIGTERM) finishes the mail in hand and hands the rest back at once.
 - A mail refused with a 5xx reply fails at once; other errors are retried with back-off (1, 2,
   4… minutes) until ``MAIL_MAX_ATTEMPTS``, then it fails. Organisers can queue it again.

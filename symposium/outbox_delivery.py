@@ -60,11 +60,7 @@ def claim_batch(session: Session, limit: int, lease: dt.timedelta) -> list[Claim
         postgresql = connection.dialect.name == "postgresql"
         if postgresql:
             connection.execute(_WALK_THE_INDEXES)
-        connection.execute(
-            sa.update(_TABLE)
-            .where(_TABLE.c.status == MailStatus.SENDING, _TABLE.c.claimed_at <= now - lease)
-            .values(status=MailStatus.QUEUED, claimed_at=None)
-        )
+        _hand_back_expired(connection, now - lease)
         claim = _claim_postgresql if postgresql else _claim_sqlite
         found, claimed = claim(connection, now, limit)
         # Commit even an empty claim: on SQLite the lost update holds the write lock.
@@ -83,6 +79,19 @@ _WALK_THE_INDEXES = sa.select(
     sa.func.set_config("enable_sort", "off", True),
     sa.func.set_config("enable_bitmapscan", "off", True),
 )
+
+
+def _hand_back_expired(connection: sa.Connection, claimed_before: dt.datetime) -> None:
+    """Put the mails claimed before ``claimed_before`` and still unsent back in the queue."""
+    expired = sa.and_(_TABLE.c.status == MailStatus.SENDING, _TABLE.c.claimed_at <= claimed_before)
+    if connection.dialect.name == "postgresql":
+        # Rows another worker holds (handing them back too, or renewing its claim) are left to
+        # it: a claim never waits for another worker, so two can never wait for each other.
+        held = sa.select(_TABLE.c.id).where(expired).with_for_update(skip_locked=True)
+        expired = _TABLE.c.id == sa.any_(sa.func.array(held.scalar_subquery()))
+    connection.execute(
+        sa.update(_TABLE).where(expired).values(status=MailStatus.QUEUED, claimed_at=None)
+    )
 
 
 def _due(now: dt.datetime) -> sa.ColumnElement[bool]:

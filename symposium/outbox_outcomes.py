@@ -163,9 +163,8 @@ class _Positional:
 def _positional(statement: sa.Update) -> _Positional:
     compiled = statement.compile(dialect=_NUMBERED)
     names = tuple(compiled.positiontup or ())
-    fixed = {
-        name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
-    }
+    binds = compiled.binds
+    fixed = {name: binds[name].effective_value for name in names if not binds[name].required}
     return _Positional(compiled.string.encode(), names, fixed)
 
 

@@ -22,7 +22,7 @@ from registration import kept_symposia, registration_rows
 from registration.models import Registration
 from symposium import db
 from symposium.mailers import message_id_for
-from symposium.models import Economy, MailStatus, Symposium
+from symposium.models import Economy, MailStatus, Symposium, utcnow
 from symposium.outbox_delivery import claim_batch
 from symposium.outbox_outcomes import OutcomeNotRecorded
 from symposium.services import create_symposium
@@ -248,3 +248,26 @@ def test_the_planner_settings_of_a_claim_end_with_it(pg_app: Flask) -> None:
             "SELECT current_setting('enable_sort'), current_setting('enable_bitmapscan')"
         )
         assert session.execute(settings).one() == ("on", "on")
+
+
+def test_a_claim_does_not_wait_for_an_expired_claim_another_worker_holds(pg_app: Flask) -> None:
+    """Two workers handing back the same expired claims would each wait for the other's rows:
+    a claim leaves the rows another worker holds to it (SKIP LOCKED) instead of waiting."""
+    engine = db.database(pg_app).engine
+    with db.database(pg_app).sessionmaker() as session:
+        keys = queue_mails(session, 3)
+    long_ago = utcnow() - dt.timedelta(hours=1)
+    died = sa.text(
+        "UPDATE outbox_message SET status = 'sending', claimed_at = :at "
+        "WHERE idempotency_key IN ('test:0', 'test:1')"
+    )
+    with engine.begin() as connection:
+        connection.execute(died, {"at": long_ago})
+    hold = sa.text("SELECT id FROM outbox_message WHERE idempotency_key = 'test:0' FOR UPDATE")
+    with engine.connect() as other, db.database(pg_app).sessionmaker() as session:
+        other.execute(hold)  # another worker is handing test:0 back at this moment
+        session.execute(sa.text("SET LOCAL lock_timeout = '5s'"))  # a wait fails the test
+        claimed = claim_batch(session, 10, dt.timedelta(minutes=10))
+        assert [mail.idempotency_key for mail in claimed] == keys[1:]
+        other.rollback()
+    assert count(engine, MailStatus.SENDING) == 3  # test:0 still claimed by the dead worker
