@@ -16,12 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_message_status_id", ["status", "id"], unique=False)
-        batch_op.drop_index("ix_outbox_message_status")
+    # Plain index statements (no batch mode): SQLite runs them without rebuilding the table.
+    op.create_index("ix_outbox_message_status_id", "outbox_message", ["status", "id"])
+    op.drop_index("ix_outbox_message_status", table_name="outbox_message")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_message_status", ["status"], unique=False)
-        batch_op.drop_index("ix_outbox_message_status_id")
+    op.create_index("ix_outbox_message_status", "outbox_message", ["status"])
+    op.drop_index("ix_outbox_message_status_id", table_name="outbox_message")
