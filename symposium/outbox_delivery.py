@@ -87,11 +87,17 @@ def _hand_back_expired(connection: sa.Connection, claimed_before: dt.datetime) -
     if connection.dialect.name == "postgresql":
         # Rows another worker holds (handing them back too, or renewing its claim) are left to
         # it: a claim never waits for another worker, so two can never wait for each other.
-        held = sa.select(_TABLE.c.id).where(expired).with_for_update(skip_locked=True)
-        expired = _TABLE.c.id == sa.any_(sa.func.array(held.scalar_subquery()))
+        expired = _not_held(sa.select(_TABLE.c.id).where(expired))
     connection.execute(
         sa.update(_TABLE).where(expired).values(status=MailStatus.QUEUED, claimed_at=None)
     )
+
+
+def _not_held(ids: sa.Select) -> sa.ColumnElement[bool]:
+    """PostgreSQL: the rows among ``ids`` that no other transaction holds, locked until the
+    commit (SKIP LOCKED, in a subquery run once)."""
+    locked = ids.with_for_update(skip_locked=True).scalar_subquery()
+    return _TABLE.c.id == sa.any_(sa.func.array(locked))
 
 
 def _due(now: dt.datetime) -> sa.ColumnElement[bool]:
@@ -121,12 +127,7 @@ def _claim_postgresql(
 ) -> tuple[bool, list[ClaimedMail]]:
     """One statement: the first due mails no other worker is claiming are locked (SKIP
     LOCKED) until the commit, and marked."""
-    first = _first_due(now, limit).with_for_update(skip_locked=True)
-    claimed = _claimed(
-        connection.execute(
-            _claim(_TABLE.c.id == sa.any_(sa.func.array(first.scalar_subquery())), now)
-        )
-    )
+    claimed = _claimed(connection.execute(_claim(_not_held(_first_due(now, limit)), now)))
     return bool(claimed), claimed
 
 
