@@ -72,7 +72,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mails", type=int, default=10_000)
     parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
     parser.add_argument("--rounds", type=int, default=5, help="smtplib, then the worker, each")
-    parser.add_argument("--batch", type=int, default=50, help="the worker's --batch")
+    parser.add_argument("--batch", type=int, default=200, help="the worker's --batch")
     parser.add_argument(
         "--plain-smtplib",
         nargs=4,

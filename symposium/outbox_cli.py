@@ -81,9 +81,11 @@ def _summary(report: DeliveryReport) -> str:
     "--batch",
     "batch_size",
     type=click.IntRange(min=1),
-    default=50,
+    default=200,
     show_default=True,
-    help="Mails claimed at a time and sent over one connection.",
+    help="Mails claimed at a time and sent over one connection (claiming them and connecting "
+    "cost about as much as sending 3 mails; a worker killed mid-batch leaves up to this many "
+    "mails until its lease runs out).",
 )
 @click.option(
     "--lease-seconds",

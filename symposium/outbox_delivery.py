@@ -169,7 +169,7 @@ def deliver_batch(
     sessions: sessionmaker[Session],
     mailer_factory: Callable[[], Mailer],
     *,
-    batch_size: int = 50,
+    batch_size: int = 200,
     lease: dt.timedelta = dt.timedelta(minutes=10),
     max_attempts: int = MAX_ATTEMPTS,
     pause: float = 0.0,
