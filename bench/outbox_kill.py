@@ -136,8 +136,10 @@ def rate(arrivals: list[float]) -> tuple[float, float]:
     return (len(arrivals) - 1) / seconds, seconds
 
 
-def worker(env: dict[str, str], *options: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send", *options]
+def worker(env: dict[str, str], batch: int, *options: str) -> subprocess.Popen:
+    """``flask outbox send --batch BATCH OPTIONS`` in a child process."""
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send"]
+    command += ["--batch", str(batch), *options]
     return subprocess.Popen(
         command, cwd=lb.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -156,11 +158,13 @@ def statuses(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def kill_mid_batch(env: dict[str, str], args: argparse.Namespace, sink: SmtpSink, size: int):
+def kill_mid_batch(
+    env: dict[str, str], args: argparse.Namespace, sink: SmtpSink, size: int
+) -> tuple[subprocess.Popen, int]:
     """Start a worker, SIGKILL it while the sink holds its reply to the RCPT TO of a mail in
     the middle of a batch in the middle of the round; the worker process and the mail held."""
     held = sink.handler.hold_at = size // 2 + args.batch // 2  # mid-batch: claims wait behind
-    first = worker(env, "--batch", str(args.batch))
+    first = worker(env, args.batch)
     try:
         if not sink.handler.holding.wait(timeout=600):
             raise SystemExit("the worker did not reach the middle within 10 minutes")
@@ -218,13 +222,9 @@ def run_on(kind: str, args: argparse.Namespace, folder: Path) -> list[str]:
                     problems.append(f"the first worker ended with {first.returncode}, not SIGKILL")
                 time.sleep(RESTART_LEASE)  # the dead worker's claims run out
                 restarted = ["--lease-seconds", str(RESTART_LEASE)]
-                last_line = finished(
-                    worker(env, "--batch", str(args.batch), *restarted), "the restarted worker"
-                )
+                last_line = finished(worker(env, args.batch, *restarted), "the restarted worker")
             else:
-                finished(
-                    worker(env, "--batch", str(args.batch)), f"the worker of round {number + 1}"
-                )
+                finished(worker(env, args.batch), f"the worker of round {number + 1}")
             per_second, spent = rate(sink.arrival_times())
             ours.append(per_second)
             seconds += spent
