@@ -34,10 +34,7 @@ def register_and_confirm(
 ) -> Registered:
     """``register`` someone and queue their confirmation (RegistrationError if refused)."""
     if nomination is None:
-
-        def confirmation(registered: Registered) -> Mail:
-            return confirmation_mail(session, symposium, registered, manage_link, calendar)
-
+        confirmation = _confirmation(session, symposium, manage_link, calendar)
         registered = register_first(session, symposium, data, confirmation)
         if registered is not None:
             return registered
@@ -46,11 +43,38 @@ def register_and_confirm(
     return registered
 
 
+def register_as_kept(
+    session: Session,
+    symposium: Symposium,
+    data: RegistrantInput,
+    manage_link: LinkBuilder,
+    calendar: bytes | None,
+    kept_version: str,
+) -> Registered | None:
+    """``register_first`` on the open form with the symposium as this process kept it
+    (``kept_symposia.unchecked``), and queue the confirmation: None, with nothing written, when
+    it cannot go that way; KeptCopyOutdated when the symposium's rows are no longer at
+    ``kept_version``; RegistrationError if refused by what was kept."""
+    confirmation = _confirmation(session, symposium, manage_link, calendar)
+    return register_first(session, symposium, data, confirmation, kept_version=kept_version)
+
+
+def _confirmation(
+    session: Session, symposium: Symposium, manage_link: LinkBuilder, calendar: bytes | None
+) -> Callable[[Registered], Mail]:
+    def confirmation(registered: Registered) -> Mail:
+        return confirmation_mail(session, symposium, registered, manage_link, calendar)
+
+    return confirmation
+
+
 def register_first(
     session: Session,
     symposium: Symposium,
     data: RegistrantInput,
     confirmation: Callable[[Registered], Mail],
+    *,
+    kept_version: str | None = None,
 ) -> Registered | None:
     """``register`` on the open form an address with no registration for the symposium yet,
     and queue its confirmation (``confirmation`` builds the mail); None, with nothing written,
@@ -60,7 +84,9 @@ def register_first(
     The row and the mail are built before the symposium's lock is taken, for the status the
     registrant most likely gets (confirmed, or pending approval). Under the lock one statement
     writes both (two on SQLite) if that is the status the registrant gets, so simultaneous
-    registrants wait for each other only that long."""
+    registrants wait for each other only that long. With a ``kept_version`` (the symposium as
+    ``kept_symposia.unchecked`` gave it), only if its rows are still at that version, else
+    KeptCopyOutdated."""
     settings, data = admitted(session, symposium, data)
     token, token_hashed = new_token()
     expected = RegistrationStatus.PENDING if settings.moderated else RegistrationStatus.CONFIRMED
@@ -69,7 +95,9 @@ def register_first(
     # session (what it was built with can be read; nothing else is loaded).
     registration = Registration(symposium_id=symposium.id, **values)
     mail = confirmation(Registered(registration, token))
-    registration.id = insert_first_registration(session, symposium, values, mail=mail)
+    registration.id = insert_first_registration(
+        session, symposium, values, mail=mail, kept_version=kept_version
+    )
     if registration.id is None:
         return None
     make_transient_to_detached(registration)

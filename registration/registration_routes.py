@@ -3,6 +3,7 @@ and the organisers' registration settings. Wrong or old personal links all get t
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from agenda.services import has_items
 from registration import bp
 from registration.confirmations import personal_calendar, queue_promotions
 from registration.forms import ConfirmForm
+from registration.kept_symposia import KeptCopyOutdated, unchecked
 from registration.models import (
     Registration,
     RegistrationMode,
@@ -27,11 +29,12 @@ from registration.own_registration import (
     update_registration,
 )
 from registration.places import cancel_registration, waiting_position
-from registration.registering import register_and_confirm
+from registration.registering import register_and_confirm, register_as_kept
 from registration.registration_forms import ManageForm, RegistrationForm, SettingsForm
 from registration.registration_settings import update_settings
 from registration.registrations import (
     Registered,
+    RegistrantInput,
     RegistrationError,
     changes_open,
     places_left,
@@ -65,14 +68,18 @@ def _form_page(template: str, form: RegistrationForm, status: int = 200, **conte
     return page, status
 
 
+def _calendar(symposium: Symposium, data: RegistrantInput) -> bytes | None:
+    # Building the calendar takes longer than the rest of registering. Built before the
+    # symposium's lock is taken, it does not make simultaneous registrants wait.
+    name = written_name(data.given_name, data.family_name, data.family_name_first)
+    return personal_calendar(db.session(), symposium, name)
+
+
 def _submit(symposium: Symposium, form: RegistrationForm, nomination=None) -> Any:
     """Register from a validated form; a refusal becomes a message on the form."""
     session = db.session()
     data = form.registrant()
-    # Building the calendar takes longer than the rest of registering. Built here, before the
-    # symposium's lock is taken, it does not make simultaneous registrants wait.
-    name = written_name(data.given_name, data.family_name, data.family_name_first)
-    calendar = personal_calendar(session, symposium, name)
+    calendar = _calendar(symposium, data)
     try:
         registered = register_and_confirm(
             session, symposium, data, _manage_link, calendar, nomination=nomination
@@ -111,11 +118,42 @@ def _after_registering(registered: Registered) -> Any:
     return redirect(url_for("registration.manage", token=registered.token))
 
 
+def _registered_as_kept(symposium_id: int) -> Registered | None:
+    """A registration sent on the open form, with the symposium as this process kept it and
+    not checked first (``kept_symposia.unchecked``): the statement that writes it checks.
+    None, with nothing written, on anything but a new address registered at once (nothing kept,
+    a refusal, the symposium changed since it was kept…): the view then does it all again with
+    the symposium's rows checked, and says what is wrong or goes the longer way."""
+    session = db.session()
+    kept = unchecked(session, symposium_id)
+    if kept is None:
+        return None
+    symposium, settings, version = kept
+    registered = None
+    form = RegistrationForm()
+    form.offer(symposium, _economies())
+    usable = settings.mode != RegistrationMode.INVITATION and registration_open(symposium)
+    if usable and form.validate_on_submit():
+        data = form.registrant()
+        calendar = _calendar(symposium, data)
+        with contextlib.suppress(RegistrationError, KeptCopyOutdated):
+            registered = register_as_kept(session, symposium, data, _manage_link, calendar, version)
+    if registered is None:
+        session.rollback()
+        session.expunge_all()  # the copies: the view takes them again, checked
+        db.reads_outside_a_transaction(session)
+        return None
+    session.commit()
+    return registered
+
+
 @bp.route("/register/<int:symposium_id>", methods=["GET", "POST"])
 @public
 def open_registration(symposium_id: int) -> Any:
     # Everything here reads until registering writes, which begins its own transaction.
     db.reads_outside_a_transaction(db.session())
+    if request.method == "POST" and (registered := _registered_as_kept(symposium_id)):
+        return _after_registering(registered)
     found = symposium_and_settings(db.session(), symposium_id)
     if found is None:
         abort(404)

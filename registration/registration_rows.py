@@ -4,10 +4,11 @@ together with its confirmation mail by one statement on PostgreSQL (the lock, th
 statement, on SQLite).
 
 On PostgreSQL that statement takes the symposium's lock itself, and on the open form (whose
-reads run outside a transaction) it is a transaction of its own: a registration then takes two
-round trips, one to read and one to write, and the lock is held only while the server runs
-the write, never while it waits for this process. The statement is prepared on each
-connection (psycopg's cache of prepared statements), so the server plans it once."""
+reads run outside a transaction) it is a transaction of its own, which also checks that the
+symposium's rows are still as the request read them from what the process kept
+(``kept_symposia``): a registration then takes one round trip, and the lock is held only while
+the server runs the write, never while it waits for this process. The statement is prepared on
+each connection (psycopg's cache of prepared statements), so the server plans it once."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from registration.kept_symposia import OWN_SETTINGS, KeptCopyOutdated, version
 from registration.models import Registration, RegistrationSettings, RegistrationStatus
 from symposium import db
 from symposium.models import MailStatus, OutboxMessage, Symposium
@@ -98,7 +100,12 @@ def insert_registration(session: Session, symposium: Symposium, values: dict) ->
 
 
 def insert_first_registration(
-    session: Session, symposium: Symposium, values: dict, *, mail: Mail
+    session: Session,
+    symposium: Symposium,
+    values: dict,
+    *,
+    mail: Mail,
+    kept_version: str | None = None,
 ) -> int | None:
     """Take the symposium's lock, then write a registration of an address that has none for
     ``symposium`` yet, with the status it was built for (``values["status"]``: pending
@@ -108,7 +115,9 @@ def insert_first_registration(
     The registration's id, else None with nothing written: when the address has a registration,
     the last place went meanwhile, or the moderation was switched (``register`` then decides,
     in a transaction). On PostgreSQL, outside a transaction
-    (``db.reads_outside_a_transaction``), the statement is a transaction of its own."""
+    (``db.reads_outside_a_transaction``), the statement is a transaction of its own; with a
+    ``kept_version`` (``kept_symposia.unchecked``) it writes only if the symposium's rows are
+    still at that version, else raises KeptCopyOutdated."""
     row = full_row(symposium, values)
     params = {column.key: row[column.key] for column in _COLUMNS}
     session.flush()  # the statements run on the connection, which does not flush the session
@@ -117,7 +126,7 @@ def insert_first_registration(
         queued = mail_values("", mail) | {"status": MailStatus.QUEUED.value, "attempts": 0}
         queued |= {"next_attempt_at": values["created_at"], "created_at": values["created_at"]}
         params |= {f"mail_{name}": value for name, value in queued.items()}
-        params |= {"key_suffix": values["manage_token_hash"][:16]}
+        params |= {"key_suffix": values["manage_token_hash"][:16], "kept_version": kept_version}
         row_id = _locked_and_written(connection, params)
     else:
         connection.execute(LOCK_PLACES, {"locked_symposium": symposium.id})
@@ -144,10 +153,12 @@ def _status(moderated: sa.ColumnElement, confirmed: sa.ColumnElement) -> sa.Case
     )
 
 
-def _inserted_if(insert, status: sa.Case, locked: sa.CTE | None = None) -> sa.Insert:
+def _inserted_if(
+    insert, status: sa.Case, locked: sa.CTE | None = None, *conditions: sa.ColumnElement[bool]
+) -> sa.Insert:
     """INSERT … SELECT of a registration with the status it was built for (``status``), when
-    that is ``status`` as the statement runs: nothing when the address is registered, or when
-    the status would be another."""
+    that is ``status`` as the statement runs and the ``conditions`` hold: nothing when the
+    address is registered, or when the status would be another."""
     table = _REGISTRATION
     chosen = sa.select(*(sa.bindparam(column.key, type_=column.type) for column in _COLUMNS))
     if locked is not None:
@@ -155,7 +166,7 @@ def _inserted_if(insert, status: sa.Case, locked: sa.CTE | None = None) -> sa.In
     # The WHERE also keeps SQLite from reading ON CONFLICT as part of the SELECT.
     return (
         insert(table)
-        .from_select(_COLUMNS, chosen.where(status == sa.bindparam("status")))
+        .from_select(_COLUMNS, chosen.where(status == sa.bindparam("status"), *conditions))
         .on_conflict_do_nothing(index_elements=[table.c.symposium_id, table.c.email])
         .returning(table.c.id)
     )
@@ -172,23 +183,26 @@ def _registration_statement() -> sa.Insert:
 
 
 @functools.cache
-def _locked_registration() -> sa.Insert:
-    """PostgreSQL: the lock and the registration (``_inserted_if``) in one statement. Its
-    status is read from the settings row as the lock leaves it: an UPDATE that waited for
-    another transaction's lock carries on with the row that transaction committed, so its
-    RETURNING gives the places taken and the moderation as they are once the lock is granted
-    (the statement's snapshot, taken before the wait, would not)."""
-    locked = _lock(_SYMPOSIUM_ID).returning(_SETTINGS.c.places_taken, _SETTINGS.c.moderated)
-    locked = locked.cte("locked")
-    status = _status(locked.c.moderated, locked.c.places_taken)
-    return _inserted_if(postgresql.insert, status, locked)
-
-
-@functools.cache
 def _registration_and_mail() -> sa.Select:
-    """PostgreSQL: the lock, the registration and its mail in one statement; a row with the
-    registration's id, or none when nothing was written."""
-    registered = _locked_registration().cte("registered")
+    """PostgreSQL: the lock, the registration (``_inserted_if``) and its mail in one statement;
+    a row with the registration's id (none when nothing was written) and whether the
+    symposium's rows are still at the version the request used (``:kept_version``, from
+    ``kept_symposia``; none given: yes), without which nothing is written.
+
+    The status, and the settings' part of the version, are read from the settings row as the
+    lock leaves it: an UPDATE that waited for another transaction's lock carries on with the
+    row that transaction committed, so its RETURNING gives the places taken, the moderation and
+    the other settings as they are once the lock is granted (the statement's snapshot, taken
+    before the wait, would not)."""
+    own = [_SETTINGS.c[name] for name in OWN_SETTINGS]
+    locked = _lock(_SYMPOSIUM_ID).returning(_SETTINGS.c.places_taken, *own).cte("locked")
+    kept_version = sa.bindparam("kept_version", type_=sa.Text)
+    now = version(_SYMPOSIUM_ID, [locked.c[name] for name in OWN_SETTINGS])
+    current = sa.select(sa.or_(kept_version.is_(None), now == kept_version).label("current"))
+    current = current.select_from(locked).cte("current")
+    status = _status(locked.c.moderated, locked.c.places_taken)
+    written = _inserted_if(postgresql.insert, status, locked, current.c.current)
+    registered = written.cte("registered")
     # Every column with a default too: the defaults of an INSERT inside a WITH are not filled in.
     columns = ["idempotency_key", "recipient", "subject", "body", "attachments", "status"]
     columns += ["attempts", "next_attempt_at", "created_at"]
@@ -198,12 +212,14 @@ def _registration_and_mail() -> sa.Select:
     ]
     mailed = postgresql.insert(_OUTBOX).from_select(columns, sa.select(*chosen))
     mailed = mailed.returning(_OUTBOX.c.id).cte("mailed")
-    return sa.select(registered.c.id).where(sa.exists(sa.select(mailed.c.id)))
+    registration_id = sa.select(registered.c.id).where(sa.exists(sa.select(mailed.c.id)))
+    return sa.select(registration_id.scalar_subquery(), current.c.current)
 
 
 def _locked_and_written(connection: sa.Connection, params: dict) -> int | None:
     """PostgreSQL: run ``_registration_and_mail`` on the session's connection; the
-    registration's id, or None. Outside a transaction the statement is a transaction of its
+    registration's id, or None (KeptCopyOutdated when the symposium's rows are not at
+    ``params["kept_version"]``). Outside a transaction the statement is a transaction of its
     own, and when it wrote nothing a transaction is begun, in which ``register`` goes on."""
     write = _compiled(connection.dialect)
     values = write.construct_params(params)
@@ -212,9 +228,12 @@ def _locked_and_written(connection: sa.Connection, params: dict) -> int | None:
         own = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
         with driver.cursor() as cursor:
             found = cursor.execute(write.string, values, prepare=True).fetchone()
-        if own and found is None:
+        registration_id, current = found if found is not None else (None, True)
+        if own and registration_id is None:
             driver.execute("BEGIN")
-    return None if found is None else found[0]
+    if not current:
+        raise KeptCopyOutdated
+    return registration_id
 
 
 @functools.lru_cache(maxsize=16)  # a few engines: the app's, a test's, a command's

@@ -1,22 +1,58 @@
 """The open registration form keeps the symposium, its days and its settings between requests
 (on PostgreSQL): whatever changes them, the next registrant sees the change at once, and while
-nothing changes they are not read again."""
+nothing changes they are not read again, nor checked before the registration is written: the
+registration is one statement, one round trip to the server."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
 import sqlalchemy as sa
+from psycopg import pq
 
 from symposium import db
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 from tests.registration.test_registration import form, mails, registrations
 
 
+@contextlib.contextmanager
+def round_trips(engine: sa.Engine, folder: Path) -> Iterator[list[int]]:
+    """PostgreSQL: the round trips to the server of the connections the pool hands out
+    meanwhile, counted in libpq's own trace of the protocol (each ends with ReadyForQuery);
+    the count is in the list once the block ends."""
+    trace = folder / "libpq-trace.txt"
+    counted: list[int] = []
+    with trace.open("w") as output:
+
+        def traced(dbapi_connection, *_) -> None:
+            dbapi_connection.pgconn.trace(output.fileno())
+            dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        def untraced(dbapi_connection, *_) -> None:
+            dbapi_connection.pgconn.untrace()
+
+        sa.event.listen(engine, "checkout", traced)
+        sa.event.listen(engine, "checkin", untraced)
+        try:
+            yield counted
+        finally:
+            sa.event.remove(engine, "checkout", traced)
+            sa.event.remove(engine, "checkin", untraced)
+    lines = trace.read_text().splitlines()
+    counted.append(sum(line.startswith("B") and "\tReadyForQuery" in line for line in lines))
+
+
 def test_a_change_made_anywhere_reaches_the_next_registrant_at_once(
-    app, client, session, economies, invited_symposium
+    app, client, session, economies, invited_symposium, tmp_path
 ):
     url = f"/register/{invited_symposium.id}"
     engine = db.database(app).engine
     where = {"id": invited_symposium.id}
+    on_postgresql = engine.dialect.name == "postgresql"
+    trips: list[int] = []  # each registration's round trips to PostgreSQL
 
     def changed(statement: str) -> None:
         # Behind the app's back, as psql or a migration would: not through its objects.
@@ -30,19 +66,25 @@ def test_a_change_made_anywhere_reaches_the_next_registrant_at_once(
         def seen(connection, cursor, statement, *_) -> None:
             statements.append(statement)
 
+        sent = {"csrf_token": csrf_token(client), **form(economies, email=email)}
         sa.event.listen(engine, "before_cursor_execute", seen)
+        counting = round_trips(engine, tmp_path) if on_postgresql else contextlib.nullcontext([])
         try:
-            response = post_form(client, url, form(economies, email=email))
+            with counting as counted:
+                response = client.post(url, data=sent)
         finally:
             sa.event.remove(engine, "before_cursor_execute", seen)
         assert response.status_code == 302
+        trips.extend(counted)
         return [s for s in statements if "FROM symposium" in s]
 
     client.get(url)  # makes the settings row (its first use)
     client.get(url)  # keeps the rows
-    reads = registered("first@example.pe")
-    if engine.dialect.name == "postgresql":
-        assert reads == [], "unchanged since the page was shown: checked, not read again"
+    reads = registered("first@example.pe")  # also prepares the write and keeps the agenda
+    if on_postgresql:
+        assert reads == [], "unchanged since the page was shown: not read again"
+        registered("again@example.pe")
+        assert trips[1] == 1, "not even checked: the statement that writes checks the version"
     else:
         assert reads, "SQLite reads the symposium on every request"
 
@@ -73,3 +115,32 @@ def test_a_change_made_anywhere_reaches_the_next_registrant_at_once(
     assert {statuses[f"{n}@example.pe"] for n in ("first", "second", "third", "fourth")} == {
         "confirmed"
     }
+    assert statuses.get("again@example.pe", "confirmed") == "confirmed"
+
+    registered("sixth@example.pe")
+    if on_postgresql:
+        # The second registrant came after the page that read the new title; each of the next
+        # three sent a copy the write found outdated, then the view checked, read and wrote.
+        second, *outdated, sixth = trips[2:]
+        assert second == 1 and sixth == 1, "nothing changed before these: one round trip"
+        assert len(outdated) == 3 and all(trip > 1 for trip in outdated), trips
+
+
+def test_a_registration_refused_by_an_outdated_copy_is_taken_once_the_rows_are_read_again(
+    client, session, economies, invited_symposium, create_symposium_record
+):
+    """The copy the open form kept says registration closed; an organiser (or psql) has moved the
+    deadline since: the registration is taken, not refused with what was kept."""
+    url = f"/register/{invited_symposium.id}"
+    invited_symposium.registration_deadline = dt.date.today() - dt.timedelta(days=3)
+    session.commit()
+    assert "Registration closed on" in client.get(url).get_data(as_text=True)  # kept: closed
+    with db.database(client.application).engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE symposium SET registration_deadline = :day WHERE id = :id"),
+            {"day": dt.date.today() + dt.timedelta(days=5), "id": invited_symposium.id},
+        )
+    response = post_form(client, url, form(economies, email="late@example.pe"))
+    assert response.status_code == 302
+    assert [p.email for p in registrations(session)] == ["late@example.pe"]
+    assert len(mails(session, "late@example.pe")) == 1
