@@ -35,7 +35,7 @@ from symposium.models import Symposium, SymposiumDay
 Found = tuple[Symposium, RegistrationSettings]
 _COUNTERS = ("changes", "places_taken")  # kept by registrations, not by the organisers
 _KEPT = 64  # symposia kept by each process
-_kept: OrderedDict[tuple, tuple[str, Found]] = OrderedDict()  # key: (version, rows)
+_kept: OrderedDict[tuple, tuple[str, Found]] = OrderedDict()  # (version, rows) by key
 _kept_lock = threading.Lock()
 
 
