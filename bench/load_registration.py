@@ -201,6 +201,7 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
         burst.per_second / ((before.per_second + after.per_second) / 2)
         for burst, before, after in zip(burst_figures, bursts, bursts[1:], strict=False)
     ]
+    ratio = sorted(ratios)[len(ratios) // 2]
     baseline, burst, form = median(bursts), median(burst_figures), median(forms)
     # Half of what the server managed for whole registrations (a GET and a POST each).
     rate = 0.5 / (1 / form.per_second + 1 / burst.per_second)
@@ -219,7 +220,7 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
         burst,
         paced,
         rate,
-        sorted(ratios)[len(ratios) // 2],
+        ratio,
         ratios,
         responses,
         accepted,
