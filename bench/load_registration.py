@@ -160,10 +160,14 @@ class Measured:
     burst: lb.Figures
     paced: lb.Figures
     rate: float  # registrants per second in the paced part
-    ratio: float  # registration throughput / the static file's: the median of the bursts'
-    ratios: list[float]  # each burst's, against the static bursts before and after it
+    ratios: list[float]  # each burst's throughput / the static bursts' before and after it
     responses: list[lb.Response]  # every registration POST
     accepted: list[str]  # e-mail addresses answered with a redirect
+
+    @property
+    def ratio(self) -> float:
+        """Registration throughput / the static file's: the median of the bursts' ratios."""
+        return sorted(self.ratios)[len(self.ratios) // 2]
 
 
 def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
@@ -201,7 +205,6 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
         burst.per_second / ((before.per_second + after.per_second) / 2)
         for burst, before, after in zip(burst_figures, bursts, bursts[1:], strict=False)
     ]
-    ratio = sorted(ratios)[len(ratios) // 2]
     baseline, burst, form = median(bursts), median(burst_figures), median(forms)
     # Half of what the server managed for whole registrations (a GET and a POST each).
     rate = 0.5 / (1 / form.per_second + 1 / burst.per_second)
@@ -220,7 +223,6 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
         burst,
         paced,
         rate,
-        ratio,
         ratios,
         responses,
         accepted,
