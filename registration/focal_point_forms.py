@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from registration.focal_points import LIMITS, FocalPointInput
 from registration.models import FocalPoint
+from symposium.forms import EmailAddress
 from symposium.models import Economy
 
 
@@ -22,7 +23,7 @@ class FocalPointForm(FlaskForm):
         validators=[
             DataRequired(message="Give the e-mail address."),
             Length(max=LIMITS["email"]),
-            Email(check_deliverability=False, message="Enter a valid e-mail address."),
+            EmailAddress(),
         ],
         description="The circular and the personal nomination link are sent here.",
     )

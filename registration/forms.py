@@ -16,7 +16,6 @@ from wtforms import (
 from wtforms.validators import (
     AnyOf,
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 
 from registration.models import INTENDED_ROLES, ORGANISATION_TYPES, NominationStatus
 from registration.nominations import DECISIONS, MAX_QUOTA, NomineeInput
-from symposium.forms import row_ids
+from symposium.forms import EmailAddress, row_ids
 from symposium.models import SEXES
 
 
@@ -38,7 +37,7 @@ class NomineeForm(FlaskForm):
     family_name = StringField("Family name", validators=[DataRequired(), Length(max=100)])
     email = EmailField(
         "E-mail address",
-        validators=[DataRequired(), Length(max=254), Email("Enter a valid e-mail address.")],
+        validators=[DataRequired(), Length(max=254), EmailAddress()],
         description="The invitation to register is sent here.",
     )
     sex = RadioField(

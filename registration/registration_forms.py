@@ -16,7 +16,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -28,7 +27,7 @@ from registration.models import ORGANISATION_TYPES, RegistrationMode
 from registration.registrations import RegistrantInput
 from symposium.economies import EconomyRow
 from symposium.edit_conflicts import RemembersSeenValues
-from symposium.forms import ChoiceField, ChoiceRadioField
+from symposium.forms import ChoiceField, ChoiceRadioField, EmailAddress
 from symposium.models import SEXES, Symposium
 from symposium.services import is_known_timezone
 
@@ -49,7 +48,7 @@ class RegistrationForm(FlaskForm):
     )
     email = EmailField(
         "E-mail address",
-        validators=[DataRequired(), Length(max=254), Email("Enter a valid e-mail address.")],
+        validators=[DataRequired(), Length(max=254), EmailAddress()],
     )
     economy_id = ChoiceField("Economy", coerce=int, validators=[InputRequired()])
     organisation = StringField("Organisation", validators=[DataRequired(), Length(max=200)])

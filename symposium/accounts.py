@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -25,11 +25,36 @@ class AccountError(ValueError):
 
 def normalise_email(email: str) -> str:
     """The form an address is stored and compared in: no surrounding spaces, lower case, and
-    the domain as IDNA maps it (``ana@ｅｘａｍｐｌｅ.pe`` is ``ana@example.pe``)."""
+    the domain as IDNA maps it (``ana@ｅｘａｍｐｌｅ.pe`` is ``ana@example.pe``). An address that
+    is not one stays as written, in lower case: the forms say what is wrong with it."""
     email = email.strip()
-    with contextlib.suppress(EmailNotValidError):  # the forms say what is wrong with it
-        email = validate_email(email, check_deliverability=False).normalized
-    return email.lower()
+    return (_checked(email) or email).lower()
+
+
+def is_email_address(email: str) -> bool:
+    """Whether ``email``, without surrounding spaces, is an address ``normalise_email`` can
+    store (the syntax and the domain's form; no DNS lookup)."""
+    return _checked(email.strip()) is not None
+
+
+# A form checks the address it is sent, then the code behind it normalises the same address:
+# email_validator's work is done once. Longer strings are not addresses worth keeping.
+_KEPT_ADDRESS_LENGTH = 320
+
+
+def _checked(email: str) -> str | None:
+    """``email`` as email_validator normalises it, or None when it is not an address."""
+    if len(email) > _KEPT_ADDRESS_LENGTH:
+        return _validated.__wrapped__(email)
+    return _validated(email)
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated(email: str) -> str | None:
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 def create_user(session: Session, email: str, password: str, role: str = Role.ORGANISER) -> User:

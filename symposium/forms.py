@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 
 from symposium import MAX_ROW_ID
+from symposium.accounts import is_email_address
 from symposium.edit_conflicts import RemembersSeenValues
 from symposium.links import is_web_link
 from symposium.services import DayPlan, SymposiumSetup, setup_problems
@@ -49,6 +50,19 @@ class DayForm(Form):
 
     date = DateField("Date", validators=[Optional()])
     start_time = TimeField("Starts at (host time)", default=dt.time(9, 0), validators=[Optional()])
+
+
+class EmailAddress:
+    """An e-mail address, as the code behind the form stores it (``normalise_email``):
+    surrounding spaces, which come with a pasted address, are not held against it, and the
+    address is checked once for the form and the code behind it."""
+
+    def __init__(self, message: str = "Enter a valid e-mail address.") -> None:
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not isinstance(field.data, str) or not is_email_address(field.data):
+            raise ValidationError(self.message)
 
 
 class _ChoiceLookedUp:

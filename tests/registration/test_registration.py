@@ -69,7 +69,8 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
     zones = page.split('<datalist id="known-zones">', 1)[1].split("</datalist>", 1)[0]
     assert zones.count("<option ") > 400 and '<option value="Asia/Ho_Chi_Minh">' in zones
 
-    response = post_form(client, url, form(economies, email="Ana@Example.PE"))
+    # Pasted with the spaces around it: taken, and stored as the address it is.
+    response = post_form(client, url, form(economies, email=" Ana@Example.PE  "))
     assert response.status_code == 302
     (person,) = registrations(session)
     assert (person.email, person.status, person.role) == (
@@ -185,6 +186,11 @@ def test_refusals_are_field_messages_and_store_nothing(
     page = off_the_list.get_data(as_text=True)
     for field in (*crafted, "youth"):
         assert re.search(rf'id="{field}-error"[^>]*>\s*Not a valid choice', page), field
+    for not_an_address in ("ana@", "ana pérez@example.pe", "ana@example..pe"):
+        refused = post_form(client, url, form(economies, email=not_an_address))
+        assert refused.status_code == 400
+        assert re.search(r'id="email-error"[^>]*>\s*Enter a valid e-mail address\.',
+                         refused.get_data(as_text=True)), not_an_address  # fmt: skip
     look_alike = post_form(client, url, form(economies, email="taken@ｅｘａｍｐｌｅ.org"))
     assert "already registered" in look_alike.get_data(as_text=True)  # the same domain
     twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
