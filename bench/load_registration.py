@@ -8,7 +8,8 @@ browser would. Measured in the same run, at the same concurrency and by the same
 - a burst: N registrants open the form at once, then all N submit at once (throughput, and a
   latency that is mostly waiting in line: N requests / throughput, Little's law); five bursts,
   each between two of the baseline's six; the ratio is the median of the five, each burst
-  against the mean of the baseline bursts just before and after it;
+  against the mean of the baseline bursts just before and after it (the client's garbage
+  collector is off while it measures: its pauses fell on the baseline's bursts);
 - paced: N more registrants arriving evenly at half the burst's POST throughput, so the
   latency is what one registrant waits when the server is busy but not overrun;
 - closed loops, as the peer's figures in ../shared/BENCHMARKS.md were measured: one client,
@@ -183,24 +184,24 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
     first = WARM_UP + ONE_CLIENT + clients * each
     crowds = [people(first + number * n, n) for number in range(BURSTS)]
     later = people(first + BURSTS * n, n)
-    _, _, warm_posts, _ = asyncio.run(register_all(port, path, warm))
-    asyncio.run(lb.burst(port, STATIC, WARM_UP))
-    alone_posts, alone_seconds = asyncio.run(closed_loop(port, path, alone, 1))
-    together_posts, together_seconds = asyncio.run(closed_loop(port, path, together, clients))
+    _, _, warm_posts, _ = lb.run_measured(register_all(port, path, warm))
+    lb.run_measured(lb.burst(port, STATIC, WARM_UP))
+    alone_posts, alone_seconds = lb.run_measured(closed_loop(port, path, alone, 1))
+    together_posts, together_seconds = lb.run_measured(closed_loop(port, path, together, clients))
     # A burst lasts a fraction of a second to a second, and the machine's other tenants come
     # and go: the static file's bursts and the registrations' are taken in turn, each
     # registration burst compared with the static bursts just before and just after it, and
     # the ratio is the median of those comparisons (each kind's figures: its median burst).
     posts, forms, burst_figures, bursts = [], [], [], []
     for crowd in crowds:
-        bursts.append(lb.Figures.of(*asyncio.run(lb.burst(port, STATIC, n))))
-        crowd_forms, form_seconds, crowd_posts, post_seconds = asyncio.run(
+        bursts.append(lb.Figures.of(*lb.run_measured(lb.burst(port, STATIC, n))))
+        crowd_forms, form_seconds, crowd_posts, post_seconds = lb.run_measured(
             register_all(port, path, crowd)
         )
         posts += crowd_posts
         forms.append(lb.Figures.of(crowd_forms, form_seconds))
         burst_figures.append(lb.Figures.of(crowd_posts, post_seconds))
-    bursts.append(lb.Figures.of(*asyncio.run(lb.burst(port, STATIC, n))))
+    bursts.append(lb.Figures.of(*lb.run_measured(lb.burst(port, STATIC, n))))
     ratios = [
         burst.per_second / ((before.per_second + after.per_second) / 2)
         for burst, before, after in zip(burst_figures, bursts, bursts[1:], strict=False)
@@ -208,7 +209,7 @@ def measure(port: int, path: str, economies: list[int], n: int) -> Measured:
     baseline, burst, form = median(bursts), median(burst_figures), median(forms)
     # Half of what the server managed for whole registrations (a GET and a POST each).
     rate = 0.5 / (1 / form.per_second + 1 / burst.per_second)
-    paced_posts, paced_seconds = asyncio.run(register_paced(port, path, later, rate))
+    paced_posts, paced_seconds = lb.run_measured(register_paced(port, path, later, rate))
     responses = [*warm_posts, *alone_posts, *together_posts, *posts, *paced_posts]
     everyone = [*warm, *alone, *together, *(p for crowd in crowds for p in crowd), *later]
     accepted = [p.email for p, r in zip(everyone, responses, strict=True) if r.status == 302]
