@@ -283,12 +283,12 @@ class Registration(Base):
     economy, sex, youth, organisation type, role, status and attendance for the statistics."""
 
     __tablename__ = "registration"
+    # Its index starts with symposium_id: it serves every search by symposium (and the
+    # cascade from one), so the column has no index of its own to keep up on each insert.
     __table_args__ = (sa.UniqueConstraint("symposium_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    symposium_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("symposium.id", ondelete="CASCADE"), index=True
-    )
+    symposium_id: Mapped[int] = mapped_column(sa.ForeignKey("symposium.id", ondelete="CASCADE"))
     nomination_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("nomination.id", ondelete="SET NULL"), unique=True
     )
