@@ -7,7 +7,6 @@ from wtforms import (
     EmailField,
     HiddenField,
     IntegerField,
-    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 
 from registration.models import INTENDED_ROLES, ORGANISATION_TYPES, NominationStatus
 from registration.nominations import DECISIONS, MAX_QUOTA, NomineeInput
-from symposium.forms import EmailAddress, row_ids
+from symposium.forms import ChoiceRadioField, EmailAddress, row_ids
 from symposium.models import SEXES
 
 
@@ -40,7 +39,7 @@ class NomineeForm(FlaskForm):
         validators=[DataRequired(), Length(max=254), EmailAddress()],
         description="The invitation to register is sent here.",
     )
-    sex = RadioField(
+    sex = ChoiceRadioField(
         "Sex",
         choices=_choices(SEXES),
         validators=[InputRequired("Choose one (or Prefer not to say).")],
@@ -53,12 +52,12 @@ class NomineeForm(FlaskForm):
         validators=[DataRequired("Choose the type of organisation.")],
     )
     job_title = StringField("Job title", validators=[DataRequired(), Length(max=200)])
-    youth = RadioField(
+    youth = ChoiceRadioField(
         "Under 35 years old (youth)?",
         choices=[("yes", "Yes"), ("no", "No")],
         validators=[InputRequired("Answer yes or no.")],
     )
-    intended_role = RadioField(
+    intended_role = ChoiceRadioField(
         "Intended role",
         choices=_choices(INTENDED_ROLES),
         default="Participant",

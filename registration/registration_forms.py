@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -153,7 +152,7 @@ class ManageForm(RegistrationForm):
 
 
 class SettingsForm(RemembersSeenValues, FlaskForm):
-    mode = RadioField(
+    mode = ChoiceRadioField(
         "Who may register",
         choices=[
             (RegistrationMode.INVITATION.value, "Invited delegates only (accepted nominations)"),

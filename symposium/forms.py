@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     DateField,
     EmailField,
@@ -32,6 +35,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import html_params
 
 from symposium import MAX_ROW_ID
 from symposium.accounts import is_email_address
@@ -81,12 +85,56 @@ class _ChoiceLookedUp:
             )
 
 
+class _OptionsKept(widgets.Select):
+    """WTForms' select, its options written once for each list of choices and chosen value:
+    option by option, the economies' list was a fifth of the registration page's work, and
+    every registrant is shown the same one."""
+
+    def __call__(self, field: SelectField, **kwargs: Any) -> Markup:
+        choices = tuple(tuple(choice) for choice in field.choices or ())
+        kept = isinstance(field.data, Hashable) and all(len(c) == 2 for c in choices)
+        if not kept:  # attributes on choices, or a value that cannot be a key
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(field.flags, name, None):
+                kwargs[name] = getattr(field.flags, name)
+        params = html_params(name=field.name, **kwargs)  # escapes every attribute
+        options = _options(choices, field.data, field.coerce)  # escaped there
+        return Markup(f"<select {params}>{options}</select>")  # noqa: S704  (as WTForms does)
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[Any, str], ...], data: Any, coerce: Callable) -> Markup:
+    """The options as ``widgets.Select`` writes them, the one equal to ``data`` selected."""
+    option = Markup("<option {}>{}</option>")  # format() escapes the label
+    return Markup("").join(
+        option.format(_attributes(value=value, selected=coerce(value) == data), label or value)
+        for value, label in choices
+    )
+
+
+def _attributes(**values: Any) -> Markup:
+    return Markup(html_params(**values))  # noqa: S704  (html_params escapes each one)
+
+
 class ChoiceField(_ChoiceLookedUp, SelectField):
     """A select of (value, label) choices."""
+
+    widget = _OptionsKept()
 
 
 class ChoiceRadioField(_ChoiceLookedUp, RadioField):
     """Radio buttons of (value, label) choices."""
+
+    def buttons(self) -> list[tuple[str, Any, str, bool]]:
+        """Each button's id, value, label and whether it is checked, for the page to write
+        (``choice_group``): written as WTForms' sub-fields, which are fields of their own, the
+        registration form's two groups were a sixth of the page's work."""
+        return [
+            (f"{self.id}-{number}", value, label, self.coerce(value) == self.data)
+            for number, (value, label) in enumerate(self.choices or ())
+        ]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -196,7 +196,14 @@ def test_refusals_are_field_messages_and_store_nothing(
     twice = post_form(client, url, form(economies, email="TAKEN@example.org"))
     assert twice.status_code == 409
     assert "already registered" in twice.get_data(as_text=True)
-    assert 'value="Pérez"' in twice.get_data(as_text=True)  # what was typed is kept
+    kept = twice.get_data(as_text=True)  # what was typed and chosen is kept
+    assert 'value="Pérez"' in kept
+    assert f'<option selected value="{economies["Peru"].id}">Peru</option>' in kept
+    assert re.search(r'<input checked class="form-check-input" id="sex-0" name="sex"[^>]*'
+                     r'value="Female">', kept)  # fmt: skip
+    assert kept.count(" selected ") == 2  # the economy, the type of organisation
+    assert len(re.findall(r'<input checked [^>]*type="radio"', kept)) == 2  # sex, youth
+    assert '<select class="form-select" id="economy_id"' in kept
     assert len(registrations(session)) == 1
 
 
