@@ -37,8 +37,10 @@ def is_email_address(email: str) -> bool:
     return _checked(email.strip()) is not None
 
 
-# A form checks the address it is sent, then the code behind it normalises the same address:
-# email_validator's work is done once. Longer strings are not addresses worth keeping.
+# A form checks the address it is sent, then the code behind it normalises the same address,
+# in the same request: email_validator's work is done once. Only the last few addresses are
+# kept, so that one erased does not stay in a process's memory for long; longer strings are
+# not addresses worth keeping.
 _KEPT_ADDRESS_LENGTH = 320
 
 
@@ -49,7 +51,7 @@ def _checked(email: str) -> str | None:
     return _validated(email)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=32)
 def _validated(email: str) -> str | None:
     try:
         return validate_email(email, check_deliverability=False).normalized
