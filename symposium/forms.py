@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -92,25 +91,29 @@ class _OptionsKept(widgets.Select):
 
     def __call__(self, field: SelectField, **kwargs: Any) -> Markup:
         choices = tuple(tuple(choice) for choice in field.choices or ())
-        kept = isinstance(field.data, Hashable) and all(len(c) == 2 for c in choices)
-        if not kept:  # attributes on choices, or a value that cannot be a key
+        if not all(len(choice) == 2 for choice in choices):  # attributes on some choices
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         for name in self.validation_attrs:
             if name not in kwargs and getattr(field.flags, name, None):
                 kwargs[name] = getattr(field.flags, name)
         params = html_params(name=field.name, **kwargs)  # escapes every attribute
-        options = _options(choices, field.data, field.coerce)  # escaped there
+        # The key is the choices (the app's own) and which of them are chosen, never the value
+        # sent: a crafted one must not become a key kept in memory.
+        chosen = frozenset(
+            n for n, (value, _) in enumerate(choices) if field.coerce(value) == field.data
+        )
+        options = _options(choices, chosen)  # escaped there
         return Markup(f"<select {params}>{options}</select>")  # noqa: S704  (as WTForms does)
 
 
 @functools.lru_cache(maxsize=256)
-def _options(choices: tuple[tuple[Any, str], ...], data: Any, coerce: Callable) -> Markup:
-    """The options as ``widgets.Select`` writes them, the one equal to ``data`` selected."""
+def _options(choices: tuple[tuple[Any, str], ...], chosen: frozenset[int]) -> Markup:
+    """The options as ``widgets.Select`` writes them, those numbered in ``chosen`` selected."""
     option = Markup("<option {}>{}</option>")  # format() escapes the label
     return Markup("").join(
-        option.format(_attributes(value=value, selected=coerce(value) == data), label or value)
-        for value, label in choices
+        option.format(_attributes(value=value, selected=number in chosen), label or value)
+        for number, (value, label) in enumerate(choices)
     )
 
 

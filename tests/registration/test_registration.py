@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import secrets
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from icalendar import Calendar
 from agenda.demo import add_demo_agenda
 from registration.models import Registration, RegistrationSettings
 from registration.nominations import NomineeInput, decide, nominate
+from symposium.forms import _options
 from symposium.models import OutboxMessage, Symposium
 from symposium.services import setup_of, update_symposium
 from tests.conftest import post_form
@@ -181,11 +183,17 @@ def test_refusals_are_field_messages_and_store_nothing(
                      r"choose a place name such as America/Lima", page)  # fmt: skip
     # Values no choice offers (a crafted request): each refused under its own field.
     crafted = {"economy_id": "99999", "organisation_type": "Pirates", "sex": "Robot"}
+    client.get(url)  # the page's options kept, none chosen
+    options_kept = _options.cache_info().currsize
     off_the_list = post_form(client, url, form(economies, youth="maybe", **crafted))
     assert off_the_list.status_code == 400
     page = off_the_list.get_data(as_text=True)
     for field in (*crafted, "youth"):
         assert re.search(rf'id="{field}-error"[^>]*>\s*Not a valid choice', page), field
+    # The pages keep their options by which are chosen, never by the value sent.
+    never_sent = "x" * 5000 + secrets.token_hex(8)  # a new value in every run
+    post_form(client, url, form(economies, organisation_type=never_sent, consent_privacy=None))
+    assert _options.cache_info().currsize == options_kept
     for not_an_address in ("ana@", "ana pérez@example.pe", "ana@example..pe"):
         refused = post_form(client, url, form(economies, email=not_an_address))
         assert refused.status_code == 400
