@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import re
@@ -22,18 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `tests.*` is not installed; `symposium` and friends are
 
 import sqlalchemy as sa  # noqa: E402
-
-T = TypeVar("T")
 
 POSTGRES = os.environ.get("SYMPOSIUM_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 SECRET_KEY = "benchmark-" + "k" * 40
@@ -340,20 +336,6 @@ class Registrant:
 
     async def submit(self, port: int, path: str) -> Response:
         return await request(port, "POST", path, cookies=self.cookies, form=self.form())
-
-
-def run_measured(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coroutine)`` with the client's garbage collector off, the garbage of the
-    last run collected first. A collection in the middle of a burst stalls the client, not the
-    server, and falls on whichever burst follows the most garbage: measured here, the static
-    file's bursts after a registration burst ran at 1,600/s against 1,950/s, which flattered
-    the registrations' ratio by some four points."""
-    gc.collect()
-    gc.disable()
-    try:
-        return asyncio.run(coroutine)
-    finally:
-        gc.enable()
 
 
 async def burst(port: int, path: str, clients: int) -> tuple[list[Response], float]:
