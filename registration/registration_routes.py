@@ -105,17 +105,28 @@ def _show_refusal(form: RegistrationForm, error: RegistrationError) -> None:
 
 
 def _after_registering(registered: Registered) -> Any:
-    registration = registered.registration
-    flash(
-        {
-            RegistrationStatus.CONFIRMED: "You are registered.",
-            RegistrationStatus.WAITING: "The symposium is full: you are on the waiting list.",
-            RegistrationStatus.PENDING: "Thank you: the organisers will confirm your registration.",
-        }[RegistrationStatus(registration.status)]
-        + f" A mail with the details is on its way to {registration.email}.",
-        "success",
-    )
-    return redirect(url_for("registration.manage", token=registered.token))
+    """To the new registration's manage page, which says what happened (``_just_registered``).
+    Said there rather than flashed: a flash is written into the session cookie, which a
+    registration otherwise leaves as it was (signing it again was a twentieth of the work)."""
+    token = registered.token
+    return redirect(url_for("registration.manage", token=token, registered=REGISTERED_MARK))
+
+
+REGISTERED_MARK = "1"  # ?registered=1 on the manage page: the registrant has just registered
+_JUST_REGISTERED = {
+    RegistrationStatus.CONFIRMED: "You are registered.",
+    RegistrationStatus.WAITING: "The symposium is full: you are on the waiting list.",
+    RegistrationStatus.PENDING: "Thank you: the organisers will confirm your registration.",
+}
+
+
+def _just_registered(registration: Registration) -> str | None:
+    """What the manage page says first when the registrant arrives from the form: the outcome
+    and where the mail went (a reload says it again; the link in the mail does not)."""
+    outcome = _JUST_REGISTERED.get(RegistrationStatus(registration.status))
+    if request.args.get("registered") != REGISTERED_MARK or outcome is None:
+        return None
+    return f"{outcome} A mail with the details is on its way to {registration.email}."
 
 
 def _registered_as_kept(symposium_id: int) -> Registered | None:
@@ -281,6 +292,7 @@ def manage(token: str) -> Any:
         position=waiting_position(session, registration),
         confirm=ConfirmForm(),
         has_calendar=has_items(session, symposium),
+        just_registered=_just_registered(registration) if request.method == "GET" else None,
     )
 
 

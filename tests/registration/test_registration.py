@@ -92,9 +92,18 @@ def test_open_registration_confirms_and_mails_the_manage_link_and_calendar(
     calendar = Calendar.from_ical(base64.b64decode(attachment["data"]))
     assert len(calendar.walk("VEVENT")) == 12  # the two-day template's items
 
+    # The form sends her to her manage page, which says what happened; the session cookie is
+    # left as it was (nothing flashed into it).
+    assert response.location == f"/registration/{token}?registered=1"
+    assert "Set-Cookie" not in response.headers
+    arrived = client.get(response.location).get_data(as_text=True)
+    said = "You are registered. A mail with the details is on its way to ana@example.pe."
+    assert f'<div class="alert alert-success" role="status" id="just-registered">{said}</div>' in (
+        arrived
+    )
     manage = client.get(f"/registration/{token}").get_data(as_text=True)
     assert "Your registration, Ana Pérez" in manage and ">confirmed<" in manage
-    assert "Add to my calendar (.ics)" in manage
+    assert "Add to my calendar (.ics)" in manage and "just-registered" not in manage
     assert client.get(f"/registration/{token}/calendar.ics").mimetype == "text/calendar"
 
 
@@ -220,8 +229,14 @@ def test_the_waiting_list_fills_in_order_and_a_cancellation_promotes_the_first(
 ):
     symposium = create_symposium_record(capacity=1)
     url = f"/register/{symposium.id}"
-    for name in ("first", "second", "third"):
-        post_form(client, url, form(economies, email=f"{name}@example.org", given_name=name))
+    arrived = [
+        post_form(client, url, form(economies, email=f"{name}@example.org", given_name=name),
+                  follow_redirects=True).get_data(as_text=True)
+        for name in ("first", "second", "third")
+    ]  # fmt: skip
+    assert "You are registered. A mail with the details is on its way to first@" in arrived[0]
+    full = "The symposium is full: you are on the waiting list. A mail with the details is"
+    assert full in arrived[1] and "on its way to second@example.org." in arrived[1]
     first, second, third = registrations(session)
     assert [first.status, second.status, third.status] == ["confirmed", "waiting", "waiting"]
     waiting_mail = mails(session, "second@example.org")[0]
@@ -277,7 +292,10 @@ def test_invitation_only_symposium_registers_the_accepted_nominee_prefilled(
 def test_moderated_registrations_wait_for_approval(client, session, economies, invited_symposium):
     session.add(RegistrationSettings(symposium_id=invited_symposium.id, moderated=True))
     session.commit()
-    post_form(client, f"/register/{invited_symposium.id}", form(economies))
+    arrived = post_form(
+        client, f"/register/{invited_symposium.id}", form(economies), follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Thank you: the organisers will confirm your registration. A mail" in arrived
     (person,) = registrations(session)
     assert person.status == "pending"
     assert mails(session, "ana@example.pe")[0].subject.startswith("Registration received")
