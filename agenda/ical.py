@@ -75,8 +75,18 @@ def _stamp_line(stamp: dt.datetime) -> bytes:
 
 
 def _content_line(name: str, value: vText | vDatetime) -> bytes:
-    """``name:value`` as it stands in a file, folded, between its line breaks."""
+    """``name:value`` as it stands in a file, folded, between its line breaks. A line without
+    parameters that is short enough not to fold (most calendar names) is written here, as
+    icalendar would write it: its folding goes character by character, and took a quarter of
+    the time a registration spends on its personal calendar."""
+    if not value.params:
+        line = f"{name}:{value.to_ical().decode()}".encode()
+        if len(line) < _FOLD_AT:
+            return b"\r\n" + line + b"\r\n"
     return b"\r\n" + Calendar().content_line(name, value).to_ical() + b"\r\n"
+
+
+_FOLD_AT = 75  # octets: icalendar folds a line before it reaches this many (RFC 5545, 3.1)
 
 
 _NAME_LINE = _content_line("X-WR-CALNAME", vText(_NAME_HOLDER))

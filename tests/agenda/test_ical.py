@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 
 import vobject
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from agenda.ical import agenda_calendar, build_calendar, webcal_url
@@ -79,6 +81,15 @@ def test_hostile_and_non_latin_text_round_trips():
     assert other.x_wr_calname.value == title
 
 
+# "X-WR-CALNAME:" is 13 octets: names that make lines of 73 to 76 octets, on either side of
+# where a line must fold, with characters of one to three octets at either end.
+_AT_THE_FOLD = [
+    lead + "n" * (61 - len(lead.encode()) - len(tail.encode()) + extra) + tail
+    for lead in ("", "ñ") for tail in ("a", "é", "陈") for extra in (-1, 0, 1, 2)
+]  # fmt: skip
+assert {len(f"X-WR-CALNAME:{name}".encode()) for name in _AT_THE_FOLD} == {73, 74, 75, 76}
+
+
 def test_a_calendar_from_the_cache_is_the_one_built_from_scratch():
     """Each agenda's file is built once; each call puts in its own name and time stamp, which
     must give the very bytes a fresh build gives, whatever the name holds."""
@@ -89,6 +100,7 @@ def test_a_calendar_from_the_cache_is_the_one_built_from_scratch():
         'Ana, María; "Pérez" \\ back\nslash <script>alert(1)</script>',
         "陈静 — " + "a very long name that folds over more than one line " * 3,
         "DTSTAMP:20000101T000000Z",
+        *_AT_THE_FOLD,
     ]
     for number, name in enumerate(names):
         stamp = NOW + dt.timedelta(hours=number, seconds=number)
@@ -101,6 +113,17 @@ def test_a_calendar_from_the_cache_is_the_one_built_from_scratch():
     changed = dataclasses.replace(document, platform_name="Webex")
     assert b"LOCATION:Webex" in agenda_calendar(changed, now=NOW)
     assert b"LOCATION:Webex" not in agenda_calendar(document, now=NOW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=70))
+@example("")
+def test_a_personal_calendar_name_gives_the_bytes_of_a_fresh_build(name):
+    """The name line is written without icalendar when it does not fold: whatever the name,
+    the file must be the one icalendar builds from scratch."""
+    document = sample_document()
+    fresh = build_calendar(document, None, None, name or document.title, NOW)
+    assert agenda_calendar(document, calendar_name=name, now=NOW) == fresh
 
 
 def test_utc_hosted_agenda_uses_utc_times_without_vtimezone():
