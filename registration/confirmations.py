@@ -39,9 +39,10 @@ def _closing(symposium: Symposium) -> list[str]:
 def _join_lines(symposium: Symposium, registration: Registration) -> list[str]:
     lines = [f"Dates: {day_dates(symposium)}"]
     for day in symposium.days:
+        starts = day.starts_at
         lines.append(
-            f"  Day {day.number} starts {day.starts_at:%H:%M} {symposium.host_timezone} = "
-            f"{your_time(day.starts_at, registration.timezone)}"
+            f"  Day {day.number} starts {starts:%H:%M} {symposium.host_timezone} = "
+            f"{your_time(starts, registration.timezone)}"
         )
     if symposium.platform_url:
         lines.append(f"Join on {symposium.platform_name}: {symposium.platform_url}")

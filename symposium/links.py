@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import Map, MapAdapter
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -17,11 +19,18 @@ def external_url(endpoint: str, **values: Any) -> str:
     base = current_app.config.get("BASE_URL")
     if not base and has_request_context():
         return url_for(endpoint, _external=True, **values)
-    parts = urlsplit((base or "http://localhost:5000").rstrip("/"))
-    adapter = current_app.url_map.bind(
+    adapter = _adapter(current_app.url_map, base or "http://localhost:5000")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+@functools.lru_cache(maxsize=8)  # one map per app, one base address each
+def _adapter(url_map: Map, base: str) -> MapAdapter:
+    """The app's routes bound to ``base``, made once: binding them was half the work of a
+    link (a registration writes one into its confirmation). Building a URL only reads it."""
+    parts = urlsplit(base.rstrip("/"))
+    return url_map.bind(
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
     )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def is_web_link(text: str) -> bool:

@@ -66,3 +66,23 @@ def test_flask_says_which_setting_is_wrong_without_a_traceback(tmp_path):
     assert done.stderr.strip() == (
         "symposium cannot start: MAIL_PORT must be a whole number, not 'twenty-five'."
     )
+
+
+def test_links_in_mails_follow_base_url_when_it_changes(app):
+    """Mail links are built from BASE_URL, with its path; another address gives other links
+    (the routes bound to an address are kept, one set per address)."""
+    from symposium.links import external_url
+
+    with app.app_context():
+        app.config["BASE_URL"] = "https://a.example.org/symposium/"
+        assert external_url("registration.manage", token="t1") == (
+            "https://a.example.org/symposium/registration/t1"
+        )
+        app.config["BASE_URL"] = "http://b.example.org:8080"
+        assert external_url("registration.manage", token="t2") == (
+            "http://b.example.org:8080/registration/t2"
+        )
+        app.config["BASE_URL"] = None  # a command without it: the local address
+        assert external_url("registration.manage", token="t3") == (
+            "http://localhost:5000/registration/t3"
+        )
