@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registration.circular_services import circular_texts_defaults, latest_version
 from registration.kept_symposia import kept_symposium_and_settings
@@ -92,7 +93,14 @@ def symposium_and_settings(
 
 def _symposium_and_settings(session: Session, symposium_id: int) -> Any:
     found = session.execute(_SYMPOSIUM_AND_SETTINGS, {"symposium_id": symposium_id})
-    return found.unique().one_or_none()
+    found = found.unique().one_or_none()
+    if found is not None:
+        # Each day linked back to its symposium as loaded (the joined load leaves the link to
+        # be loaded on first use, in every mail and calendar), and so in the copies kept.
+        symposium = found[0]
+        for day in symposium.days:
+            set_committed_value(day, "symposium", symposium)
+    return found
 
 
 def settings_for(session: Session, symposium: Symposium) -> RegistrationSettings:

@@ -13,6 +13,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from psycopg import pq
 
+from registration import kept_symposia
+from registration.registrations import symposium_and_settings
 from symposium import db
 from tests.conftest import csrf_token, post_form
 from tests.registration.test_registration import form, mails, registrations
@@ -145,3 +147,25 @@ def test_a_registration_refused_by_an_outdated_copy_is_taken_once_the_rows_are_r
     assert response.status_code == 302
     assert [p.email for p in registrations(session)] == ["late@example.pe"]
     assert len(mails(session, "late@example.pe")) == 1
+
+
+def test_each_day_links_back_to_the_symposium_the_request_was_given(app, client, invited_symposium):
+    """The days come with their link back to the symposium set, to the request's own copy:
+    each mail and calendar reads a day's start in the symposium's time zone through it, and a
+    link left to be loaded on first use cost a lookup per day every time."""
+    url = f"/register/{invited_symposium.id}"
+    client.get(url)  # makes the settings row (its first use)
+    client.get(url)  # keeps the rows (PostgreSQL)
+    with app.test_request_context(url):
+        session = db.session()
+        given = [symposium_and_settings(session, invited_symposium.id)[0]]
+        if session.get_bind().dialect.name == "postgresql":
+            session.expunge_all()
+            kept = kept_symposia.unchecked(session, invited_symposium.id)
+            assert kept is not None, "kept by the pages above"
+            given.append(kept[0])
+        for symposium in given:
+            assert [day.number for day in symposium.days] == [1, 2]
+            for day in symposium.days:
+                link = sa.inspect(day).attrs.symposium.loaded_value
+                assert link is symposium, "linked as loaded, to the request's own copy"
