@@ -74,6 +74,9 @@ def _stamp_line(stamp: dt.datetime) -> bytes:
     return _content_line("DTSTAMP", vDatetime(stamp))
 
 
+_FOLD_AT = 75  # octets: icalendar folds a line before it reaches this many (RFC 5545, 3.1)
+
+
 def _content_line(name: str, value: vText | vDatetime) -> bytes:
     """``name:value`` as it stands in a file, folded, between its line breaks. A line without
     parameters that is short enough not to fold (most calendar names) is written here, as
@@ -84,9 +87,6 @@ def _content_line(name: str, value: vText | vDatetime) -> bytes:
         if len(line) < _FOLD_AT:
             return b"\r\n" + line + b"\r\n"
     return b"\r\n" + Calendar().content_line(name, value).to_ical() + b"\r\n"
-
-
-_FOLD_AT = 75  # octets: icalendar folds a line before it reaches this many (RFC 5545, 3.1)
 
 
 _NAME_LINE = _content_line("X-WR-CALNAME", vText(_NAME_HOLDER))
