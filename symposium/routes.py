@@ -1,14 +1,24 @@
-"""Organiser pages of the core: the list of symposia and their set-up."""
+"""Organiser pages of the core: the list of symposia and their set-up (and the site's icon)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from symposium import db
-from symposium.auth import organiser_required
+from symposium.auth import organiser_required, public
 from symposium.edit_conflicts import conflict_message, merge_concurrent, remember_seen
 from symposium.forms import SymposiumForm
 from symposium.models import Symposium
@@ -37,6 +47,16 @@ def symposium_or_404(symposium_id: int) -> Symposium:
 @bp.route("/")
 def index() -> Any:
     return redirect(url_for("symposium.list_page"))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon() -> Any:
+    """The site's icon where a browser looks for it when no page names it: a PDF, a CSV or a
+    calendar file opened in a tab (pages name ``/static/favicon.svg``). Not found, each of
+    those left a 404 in the log and the browser's console."""
+    folder = current_app.static_folder
+    return send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml")  # type: ignore[arg-type]
 
 
 @bp.route("/symposia")

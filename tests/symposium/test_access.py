@@ -29,6 +29,7 @@ from tests.conftest import post_form
 PUBLIC_ENDPOINTS = {
     "auth.login",
     "static",
+    "symposium.favicon",  # the icon a browser asks for beside a PDF or CSV opened in a tab
     "bootstrap.static",
     "agenda.static",
     "agenda.agenda_page",

@@ -72,3 +72,14 @@ def test_bootstrap_is_served_locally(client):
     assert "cdn." not in page and "https://" not in page
     assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
     assert client.get("/bootstrap/static/js/bootstrap.min.js").status_code == 200
+
+
+def test_the_icon_is_where_browsers_look_for_it_without_a_page(client):
+    """A PDF, CSV or calendar opened in a tab has no page naming the icon: the browser asks
+    for /favicon.ico, anonymous, and gets the icon the pages name."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    assert icon.headers["X-Content-Type-Options"] == "nosniff"
+    static = client.get("/static/favicon.svg")
+    assert icon.get_data() == static.get_data() and icon.get_data().startswith(b"<svg")
