@@ -38,8 +38,19 @@ class RegistrationForm(FlaskForm):
         # for every registration sent and accepted.
         csrf = False
 
-    given_name = StringField("Given name", validators=[DataRequired(), Length(max=100)])
-    family_name = StringField("Family name", validators=[DataRequired(), Length(max=100)])
+    # The fields a browser can fill in from what it knows of its user (``autocomplete``: the
+    # form is always about the person filling it in, on the open form, the invitation and
+    # the manage page).
+    given_name = StringField(
+        "Given name",
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    family_name = StringField(
+        "Family name",
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={"autocomplete": "family-name"},
+    )
     family_name_first = BooleanField(
         "Write my name family name first",
         description="As in Nguyễn Thị Lan or 王芳: mails, lists and the report then put the family "
@@ -48,15 +59,24 @@ class RegistrationForm(FlaskForm):
     email = EmailField(
         "E-mail address",
         validators=[DataRequired(), Length(max=254), EmailAddress()],
+        render_kw={"autocomplete": "email"},
     )
     economy_id = ChoiceField("Economy", coerce=int, validators=[InputRequired()])
-    organisation = StringField("Organisation", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(
+        "Organisation",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
     organisation_type = ChoiceField(
         "Type of organisation",
         choices=[("", "Choose…")] + [(t, t) for t in ORGANISATION_TYPES],
         validators=[DataRequired("Choose the type of organisation.")],
     )
-    job_title = StringField("Job title", validators=[DataRequired(), Length(max=200)])
+    job_title = StringField(
+        "Job title",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "organization-title"},
+    )
     sex = ChoiceRadioField(
         "Sex",
         choices=[(s, s) for s in SEXES],

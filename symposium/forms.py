@@ -44,8 +44,17 @@ from symposium.services import DayPlan, SymposiumSetup, setup_problems
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+    # ``autocomplete``: what a password manager looks for to offer the saved login.
+    email = EmailField(
+        "E-mail address",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class DayForm(Form):
