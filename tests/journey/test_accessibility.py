@@ -1,5 +1,6 @@
 """Every participant-facing page and the main organiser pages, scanned with axe-core in
-Chromium: no serious or critical violation.
+Chromium: no serious or critical violation, on a desktop's screen and on a phone's (where wide
+tables scroll sideways, in regions a keyboard can reach, and no page is wider than the screen).
 
 The pages are those of the demo symposium (``flask demo``: a distributed circular, nominations,
 ~120 registrations, two days of attendance, survey responses), so tables and charts are full.
@@ -69,12 +70,18 @@ def personal_links(app, session) -> dict[str, str]:
     return links
 
 
-class Scanner:
-    """A tab with axe-core loaded; ``scan`` notes the page's serious and critical violations."""
+PHONE = {"width": 375, "height": 812}  # a common phone's screen, in CSS pixels
+PAGE_WIDTH = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
-    def __init__(self, context) -> None:
+
+class Scanner:
+    """A tab with axe-core loaded; ``scan`` notes the page's serious and critical violations,
+    and on a phone's screen a page wider than the screen."""
+
+    def __init__(self, context, phone: bool = False) -> None:
         install_axe(context)
         self.page = context.new_page()
+        self.phone = phone
         self.scanned: list[str] = []
         self.found: list[str] = []
 
@@ -83,8 +90,13 @@ class Scanner:
         if path is not None:
             response = self.page.goto(path)
             assert response.ok, f"{name}: {path} answered {response.status}"
+        name = f"{name} (phone)" if self.phone else name
         self.scanned.append(name)
         self.found.extend(describe(name, blocking_violations(self.page)))
+        if self.phone:
+            wide, screen = self.page.evaluate(PAGE_WIDTH)
+            if wide > screen:
+                self.found.append(f"{name}: the page is {wide} px wide on a {screen} px screen")
 
 
 # The organisers' pages: absolute paths, or paths under /symposia/<id>.
@@ -112,6 +124,18 @@ ORGANISER_PAGES = [
     ("report dashboard", "report"),
     ("outbox", "/outbox"),
 ]
+
+
+def log_in(page, email: str) -> None:
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Symposia").wait_for()
+
+
+def organiser_pages(scan, symposium_path: str) -> None:
+    for name, path in ORGANISER_PAGES:
+        scan(name, path if path.startswith("/") else f"{symposium_path}/{path}".rstrip("/"))
 
 
 def test_pages_have_no_serious_or_critical_violations(
@@ -146,15 +170,22 @@ def test_pages_have_no_serious_or_critical_violations(
     scan("survey (anonymous)", links["survey"])
 
     scan("login", "/login")
-    page.get_by_label("E-mail address").fill(organiser.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Symposia").wait_for()
-    for name, path in ORGANISER_PAGES:
-        scan(name, path if path.startswith("/") else f"{links['symposium']}/{path}".rstrip("/"))
+    log_in(page, organiser.email)
+    organiser_pages(scan, links["symposium"])
     context.close()
 
-    print(f"axe-core scanned {len(scanner.scanned)} pages: {', '.join(scanner.scanned)}")
-    assert not scanner.found, "serious or critical accessibility violations:\n" + "\n".join(
-        scanner.found
-    )
+    # The same pages on a phone's screen, where the wide tables no longer fit.
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    context.set_default_timeout(15_000)
+    phone = Scanner(context, phone=True)
+    for name in ("nominate", "invitation", "register", "manage", "agenda", "survey"):
+        phone.scan(f"{name} page", links[name])
+    phone.scan("login", "/login")
+    log_in(phone.page, organiser.email)
+    organiser_pages(phone.scan, links["symposium"])
+    context.close()
+
+    scanned = scanner.scanned + phone.scanned
+    print(f"axe-core scanned {len(scanned)} pages: {', '.join(scanned)}")
+    found = scanner.found + phone.found
+    assert not found, "serious or critical accessibility violations:\n" + "\n".join(found)
