@@ -76,7 +76,9 @@ def test_the_agenda_fits_a_phone(client, session, create_symposium_record):
     screen."""
     symposium = demo_agenda(session, create_symposium_record)
     page = client.get(f"/agenda/{symposium.id}?tz=Asia/Ho_Chi_Minh").get_data(as_text=True)
-    scrolled = re.findall(r'<div class="table-responsive">\s*<table', page)
+    scrolled = re.findall(
+        r'<div class="table-responsive" role="region" tabindex="0"[^>]*>\s*<table', page
+    )
     assert len(scrolled) == page.count("<table") == 2  # one per day
     assert '<td class="host-time">09:00–09:15 <span' in page  # not text-nowrap
     assert '<td class="viewer-time">21:00–21:15 <span' in page

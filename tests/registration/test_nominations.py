@@ -54,7 +54,9 @@ def test_the_delegates_table_scrolls_inside_the_page_on_a_phone(
     page = client.get(url).get_data(as_text=True)
     assert page.count("<table") == 1
     assert re.search(
-        r'<div class="table-responsive">\s*<table[^>]*>\s*<thead><tr><th[^>]*>Name<', page
+        r'<div class="table-responsive" role="region" tabindex="0" aria-labelledby="nominated">'
+        r"\s*<table[^>]*>\s*<thead><tr><th[^>]*>Name<",
+        page,
     )
 
 
