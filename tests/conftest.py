@@ -228,6 +228,8 @@ def create_symposium_record(session: sa.orm.Session) -> Callable[..., Symposium]
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# A table in the region that scrolls it sideways on a phone (_tables.html), up to its <table.
+SCROLLING_TABLE = r'<div class="table-responsive" role="region" tabindex="0"[^>]*>\s*<table'
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import vobject
 from agenda.demo import add_demo_agenda
 from agenda.plans import person_ref
 from agenda.services import agenda_document, items_by_day, set_cancelled
-from tests.conftest import post_form
+from tests.conftest import SCROLLING_TABLE, post_form
 
 
 def demo_agenda(session, create_symposium_record, **kw):
@@ -76,9 +76,7 @@ def test_the_agenda_fits_a_phone(client, session, create_symposium_record):
     screen."""
     symposium = demo_agenda(session, create_symposium_record)
     page = client.get(f"/agenda/{symposium.id}?tz=Asia/Ho_Chi_Minh").get_data(as_text=True)
-    scrolled = re.findall(
-        r'<div class="table-responsive" role="region" tabindex="0"[^>]*>\s*<table', page
-    )
+    scrolled = re.findall(SCROLLING_TABLE, page)
     assert len(scrolled) == page.count("<table") == 2  # one per day
     assert '<td class="host-time">09:00–09:15 <span' in page  # not text-nowrap
     assert '<td class="viewer-time">21:00–21:15 <span' in page

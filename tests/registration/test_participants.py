@@ -21,7 +21,7 @@ from registration.participants import (
     summarise,
 )
 from symposium.models import OutboxMessage
-from tests.conftest import post_form
+from tests.conftest import SCROLLING_TABLE, post_form
 from tests.security.pages import page_forms
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
@@ -136,11 +136,7 @@ def test_the_count_reads_as_a_sentence_and_long_words_wrap(
     assert (count(), count(q="lan")) == ("2 registrations.", "1 registration matches.")
     assert count(q="example") == "2 registrations match."
     listed = page()
-    assert re.search(
-        r'<div class="table-responsive" role="region" tabindex="0"[^>]*>\s*'
-        r'<table class="table table-sm align-middle',
-        listed,
-    )
+    assert re.search(SCROLLING_TABLE + ' class="table table-sm align-middle', listed)
     row = listed[listed.index(f'<tr id="registration-{person.id}">') :]
     for cell in (person.full_name, "X" * 90):  # the name and the organisation
         assert f'<td class="text-break">{cell}' in row

@@ -8,7 +8,6 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import replace
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -315,46 +314,6 @@ def test_the_manage_link_edits_and_a_wrong_one_is_a_404(
     assert changed.status_code == 302
     assert registrations(session)[0].job_title == "Director"
     assert client.get("/registration/" + "x" * 43).status_code == 404
-
-
-class _Autocomplete(HTMLParser):
-    """Each input's ``autocomplete`` on a page, by the input's name."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.tokens: dict[str, str | None] = {}
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        found = dict(attrs)
-        if tag in ("input", "textarea", "select") and found.get("name"):
-            self.tokens[found["name"]] = found.get("autocomplete")
-
-
-OWN_DETAILS = {
-    "given_name": "given-name",
-    "family_name": "family-name",
-    "email": "email",
-    "organisation": "organization",
-    "job_title": "organization-title",
-    "timezone": "off",  # a list of zones of its own, not the browser's suggestions
-}
-
-
-def test_the_registrants_own_details_can_be_filled_in_by_the_browser(
-    client, session, economies, invited_symposium
-):
-    """The open form and the manage page ask for the registrant's own details: each field says
-    which (WCAG's "identify input purpose"), so the browser offers what it knows of its user.
-    The organisers' log-in says which fields a password manager fills."""
-    page = client.get(f"/register/{invited_symposium.id}").get_data(as_text=True)
-    assert OWN_DETAILS.items() <= _Autocomplete(page).tokens.items()
-    post_form(client, f"/register/{invited_symposium.id}", form(economies))
-    token = MANAGE.search(mails(session, "ana@example.pe")[0].body).group(1)
-    manage = client.get(f"/registration/{token}").get_data(as_text=True)
-    assert OWN_DETAILS.items() <= _Autocomplete(manage).tokens.items()
-    login = _Autocomplete(client.get("/login").get_data(as_text=True)).tokens
-    assert (login["email"], login["password"]) == ("username", "current-password")
 
 
 def test_after_the_event_the_registrant_can_no_longer_change_or_cancel(

@@ -15,6 +15,7 @@ class FormField:
     value: str = ""
     options: list[str] = field(default_factory=list)
     chosen: list[str] = field(default_factory=list)  # every checked box / selected option
+    autocomplete: str = ""  # what the field tells the browser it may fill in
 
 
 @dataclass
@@ -89,6 +90,7 @@ class _FormParser(HTMLParser):
             self._add(a, FormField(a["name"], "submit", a.get("value", "")))
 
     def _add(self, a: dict[str, str], new: FormField) -> FormField:
+        new.autocomplete = a.get("autocomplete", "")
         if "form" in a:
             self._elsewhere.append((a["form"], new))
         else:
